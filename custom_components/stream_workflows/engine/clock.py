@@ -1,0 +1,139 @@
+"""Injected time: the real clock for production, a virtual one for rehearsals and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Cancellable(Protocol):
+    """A scheduled callback that can be called off."""
+
+    def cancel(self) -> None:
+        """Call the callback off."""
+
+
+class Clock(Protocol):
+    """What the engine needs of time."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds`."""
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Cancellable:
+        """Call `callback` after `seconds`, on the event loop."""
+
+
+class RealClock:
+    """Wall-clock time and the event loop's timers."""
+
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+        self._now = now or (lambda: datetime.now(UTC).astimezone())
+
+    def now(self) -> datetime:
+        return self._now()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Cancellable:
+        return asyncio.get_running_loop().call_later(max(0.0, seconds), callback)
+
+
+class _Timer:
+    __slots__ = ("callback", "cancelled")
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class VirtualClock:
+    """Time that jumps forward as soon as every task is waiting on it; nothing really sleeps.
+
+    A background task lets the loop settle (every ready callback runs), then moves time to
+    the earliest timer and fires it. Timers due at the same moment fire in the order they
+    were set, so runs are deterministic.
+    """
+
+    _SETTLE_ROUNDS = 30
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 1, 1, 20, 0, tzinfo=UTC)
+        self._timers: list[tuple[datetime, int, _Timer]] = []
+        self._order = itertools.count()
+        self._wakeup: asyncio.Event | None = None
+        self._driver: asyncio.Task[None] | None = None
+
+    def now(self) -> datetime:
+        return self._now
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Cancellable:
+        timer = _Timer(callback)
+        due = self._now + timedelta(seconds=max(0.0, seconds))
+        heapq.heappush(self._timers, (due, next(self._order), timer))
+        self._ensure_driver()
+        return timer
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        timer = self.call_later(seconds, wake)
+        try:
+            await future
+        finally:
+            timer.cancel()
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by hand, firing the timers that fall due."""
+        target = self._now + timedelta(seconds=seconds)
+        while self._timers and self._timers[0][0] <= target:
+            due, _, timer = heapq.heappop(self._timers)
+            self._now = max(self._now, due)
+            if not timer.cancelled:
+                timer.callback()
+        self._now = target
+
+    def _ensure_driver(self) -> None:
+        if self._wakeup is not None:
+            self._wakeup.set()
+        if self._driver is None or self._driver.done():
+            self._driver = asyncio.get_running_loop().create_task(self._drive())
+
+    async def _drive(self) -> None:
+        self._wakeup = asyncio.Event()
+        while True:
+            for _ in range(self._SETTLE_ROUNDS):
+                await asyncio.sleep(0)
+            while self._timers and self._timers[0][2].cancelled:
+                heapq.heappop(self._timers)
+            if not self._timers:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            due, _, timer = heapq.heappop(self._timers)
+            self._now = max(self._now, due)
+            timer.callback()
+
+    async def aclose(self) -> None:
+        """Stop the background driver (tests call this before the loop closes)."""
+        if self._driver is not None:
+            self._driver.cancel()
+            try:
+                await self._driver
+            except asyncio.CancelledError:
+                pass
+            self._driver = None

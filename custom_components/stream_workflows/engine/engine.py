@@ -1,0 +1,216 @@
+"""The workflow engine: starts runs under each workflow's mode, restores saved runs, stops."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .adapter import ActionSpec, AdapterRegistry
+from .clock import Clock, RealClock
+from .conditions import TemplateEvaluator
+from .errors import InputError, RunRejectedError
+from .events import EventHub, LocalEventHub
+from .model import ActionDef, RunMode, WorkflowDefinition
+from .run import RehearsalPlan, Run, RunListener, RunStatus
+
+INPUT_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda value: isinstance(value, str),
+    "number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "boolean": lambda value: isinstance(value, bool),
+    "object": lambda value: isinstance(value, Mapping),
+    "list": lambda value: isinstance(value, list),
+}
+
+
+class WorkflowEngine:
+    """Owns every run. Hosts (Home Assistant, the command line, tests) drive it."""
+
+    def __init__(
+        self,
+        registry: AdapterRegistry,
+        *,
+        clock: Clock | None = None,
+        events: EventHub | None = None,
+        listener: RunListener | None = None,
+        templates: TemplateEvaluator | None = None,
+        globals_: Mapping[str, Any] | None = None,
+        rng: random.Random | None = None,
+        max_history: int = 500,
+    ) -> None:
+        self.registry = registry
+        self.clock: Clock = clock or RealClock()
+        self.events: EventHub = events or LocalEventHub()
+        self.listener = listener
+        self.templates = templates
+        self.globals: dict[str, Any] = dict(globals_ or {})
+        self.max_history = max_history
+        self._rng = rng or random.Random()
+        self._runs: dict[str, Run] = {}
+        self._queues: dict[str, deque[Run]] = {}
+        self._static: dict[int, tuple[ActionDef, Mapping[str, Any]]] = {}
+
+    # -- runs ---------------------------------------------------------------------------
+
+    def start(
+        self,
+        definition: WorkflowDefinition,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        rehearsal: bool = False,
+        plan: RehearsalPlan | None = None,
+        trigger: Mapping[str, Any] | None = None,
+        run_id: str | None = None,
+    ) -> Run:
+        """Start (or queue) a run. Raises `InputError` for bad variables and
+        `RunRejectedError` when the workflow's mode does not allow another run now."""
+        merged = self.prepare_variables(definition, variables or {})
+        active = self.active_runs(definition.id)
+        if active:
+            if definition.mode is RunMode.SINGLE:
+                raise RunRejectedError(f"'{definition.id}' is already running (mode: single)")
+            if definition.mode is RunMode.RESTART:
+                for old in active:
+                    old.cancel(route=False)
+            if definition.mode is RunMode.PARALLEL and len(active) >= definition.max_runs:
+                raise RunRejectedError(
+                    f"'{definition.id}' already has {len(active)} runs (mode: parallel, "
+                    f"max: {definition.max_runs})"
+                )
+        run = Run(
+            self,
+            definition,
+            run_id or uuid.uuid4().hex[:12],
+            merged,
+            rehearsal=rehearsal,
+            plan=plan,
+            trigger=trigger,
+        )
+        self._runs[run.run_id] = run
+        queue = self._queues.setdefault(definition.id, deque())
+        if definition.mode is RunMode.QUEUED and (active or queue):
+            if len(queue) >= definition.max_runs:
+                del self._runs[run.run_id]
+                raise RunRejectedError(
+                    f"'{definition.id}' already has {len(queue)} runs waiting (mode: queued, "
+                    f"max: {definition.max_runs})"
+                )
+            queue.append(run)
+            run.history.add(self.clock.now(), "run_queued")
+            return run
+        run.begin()
+        return run
+
+    def prepare_variables(
+        self, definition: WorkflowDefinition, given: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Globals, then the definition's variables, then input defaults, then `given`."""
+        problems: list[str] = []
+        for name, spec in definition.inputs.items():
+            if name in given:
+                check = INPUT_TYPE_CHECKS.get(spec.type or "")
+                if check is not None and not check(given[name]):
+                    problems.append(f"input '{name}' must be a {spec.type}, got {given[name]!r}")
+            elif spec.required and not spec.has_default:
+                problems.append(f"input '{name}' is required")
+        if problems:
+            raise InputError("; ".join(problems))
+        merged: dict[str, Any] = _deep_merge(self.globals, definition.variables)
+        for name, spec in definition.inputs.items():
+            if spec.has_default:
+                merged[name] = spec.default
+        return _deep_merge(merged, given)
+
+    def restore(self, definition: WorkflowDefinition, snapshot: Mapping[str, Any]) -> Run:
+        """Continue a run saved with `Run.snapshot()`."""
+        run = Run(
+            self,
+            definition,
+            snapshot["run_id"],
+            dict(snapshot["variables"]),
+            rehearsal=bool(snapshot.get("rehearsal")),
+            trigger=snapshot.get("trigger"),
+        )
+        run.load_snapshot(snapshot)
+        self._runs[run.run_id] = run
+        if run.status is RunStatus.QUEUED:
+            self._queues.setdefault(definition.id, deque()).append(run)
+            return run
+        run.begin(restored=True)
+        return run
+
+    def get(self, run_id: str) -> Run | None:
+        return self._runs.get(run_id)
+
+    def runs(self, workflow_id: str | None = None) -> list[Run]:
+        """Runs not yet finished (queued included), oldest first."""
+        return [
+            run
+            for run in self._runs.values()
+            if workflow_id is None or run.definition.id == workflow_id
+        ]
+
+    def active_runs(self, workflow_id: str) -> list[Run]:
+        """Runs of `workflow_id` that are running or paused."""
+        return [
+            run
+            for run in self._runs.values()
+            if run.definition.id == workflow_id
+            and run.status in (RunStatus.RUNNING, RunStatus.PAUSED)
+        ]
+
+    def dequeue(self, run: Run) -> None:
+        """Take a queued run out of its queue (it was cancelled)."""
+        queue = self._queues.get(run.definition.id)
+        if queue and run in queue:
+            queue.remove(run)
+
+    def run_finished(self, run: Run) -> None:
+        """Forget a finished run and start the next queued one of its workflow."""
+        self._runs.pop(run.run_id, None)
+        queue = self._queues.get(run.definition.id)
+        if queue and not self.active_runs(run.definition.id):
+            next_run = queue.popleft()
+            next_run.begin()
+
+    async def cancel_all(self) -> None:
+        """Cancel every run without routes and wait for them to end."""
+        runs = list(self._runs.values())
+        for run in runs:
+            run.cancel(route=False)
+        await asyncio.gather(*(run.wait() for run in runs if not run.finished))
+
+    async def shutdown(self) -> None:
+        """Stop every task but keep the runs unfinished, so their snapshots can be restored."""
+        await asyncio.gather(*(run.stop() for run in list(self._runs.values())))
+        self._runs.clear()
+        self._queues.clear()
+
+    # -- helpers for runs ---------------------------------------------------------------
+
+    def static_params(self, action: ActionDef, spec: ActionSpec) -> Mapping[str, Any]:
+        """Validated parameters of an action without `${...}`, computed once."""
+        cached = self._static.get(id(action))
+        if cached is not None and cached[0] is action:
+            return cached[1]
+        params: Mapping[str, Any] = spec.params(dict(action.params))
+        self._static[id(action)] = (action, params)
+        return params
+
+    def random(self) -> float:
+        """A fraction in [0, 1) for retry jitter (seeded in tests)."""
+        return self._rng.random()
+
+
+def _deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -1,0 +1,202 @@
+"""The parsed, validated form of a workflow definition. Immutable; built by `definition.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Shape(StrEnum):
+    """The three kinds of workflow, told apart by their keys."""
+
+    STATE_MACHINE = "state_machine"
+    SEQUENCE = "sequence"
+    DAG = "dag"
+
+
+class Outcome(StrEnum):
+    """How one action (or parallel block) ended."""
+
+    SUCCESS = "success"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    CANCEL = "cancel"
+
+
+class ErrorPolicy(StrEnum):
+    """What a failed step does to a run that has no route for it."""
+
+    STOP_ON_ERROR = "stop_on_error"
+    CONTINUE = "continue"
+
+
+class RunMode(StrEnum):
+    """What starting a workflow does while it already runs (as Home Assistant scripts)."""
+
+    SINGLE = "single"
+    RESTART = "restart"
+    QUEUED = "queued"
+    PARALLEL = "parallel"
+
+
+class InterruptedAction(StrEnum):
+    """What a restored run does with an external action that was in flight when it stopped."""
+
+    RERUN = "rerun"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """Retry after an error or timeout, with exponential backoff (as Amazon States Language)."""
+
+    max_attempts: int
+    interval: float = 1.0
+    backoff_rate: float = 2.0
+    max_delay: float | None = None
+    jitter: bool = False
+
+    def delay(self, retry_number: int, random_fraction: float) -> float:
+        """Seconds to wait before retry number `retry_number` (1-based)."""
+        delay = self.interval * self.backoff_rate ** (retry_number - 1)
+        if self.max_delay is not None:
+            delay = min(delay, self.max_delay)
+        return delay * random_fraction if self.jitter else delay
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Condition:
+    """A test on values found by path, combined with all/any/not; never evaluated as code.
+
+    `kind` is "compare", "all", "any", "not" or "template" (the host renders templates).
+    """
+
+    kind: str
+    path: str | None = None
+    operator: str | None = None
+    operand: Any = None
+    children: tuple[Condition, ...] = ()
+    template: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionDef:
+    """One call of an adapter's action."""
+
+    service: str
+    action: str
+    params: Mapping[str, Any]
+    templated: bool
+    timeout: float | None
+    retry: RetryPolicy | None
+    location: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """A unit of work: an action, or a parallel block of branches. Ids are workflow-unique."""
+
+    id: str
+    action: ActionDef | None = None
+    branches: tuple[tuple[Step, ...], ...] = ()
+    condition: Condition | None = None
+    depends_on: tuple[str, ...] = ()
+    continue_on_error: bool = False
+    description: str | None = None
+    location: str = ""
+
+    @property
+    def is_parallel(self) -> bool:
+        return bool(self.branches)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransitionOption:
+    """One candidate target of a transition; `condition` None means "otherwise"."""
+
+    target: str
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class State:
+    """A state machine state: its work (an action, a parallel block, or nothing) and routes."""
+
+    step: Step
+    transitions: Mapping[str, tuple[TransitionOption, ...]]
+
+    @property
+    def name(self) -> str:
+        return self.step.id
+
+    @property
+    def is_terminal(self) -> bool:
+        return not self.transitions
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputDef:
+    """A declared input: a field of the workflow's service in Home Assistant."""
+
+    name: str
+    description: str | None = None
+    default: Any = None
+    has_default: bool = False
+    required: bool = False
+    type: str | None = None
+    example: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TriggerDef:
+    """A trigger as written; the host (Home Assistant) interprets it."""
+
+    config: Mapping[str, Any]
+    location: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowDefinition:
+    """A whole validated workflow."""
+
+    id: str
+    name: str
+    shape: Shape
+    description: str | None = None
+    error_policy: ErrorPolicy = ErrorPolicy.STOP_ON_ERROR
+    mode: RunMode = RunMode.SINGLE
+    max_runs: int = 10
+    max_parallel_steps: int = 8
+    interrupted_action: InterruptedAction = InterruptedAction.RERUN
+    inputs: Mapping[str, InputDef] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    triggers: tuple[TriggerDef, ...] = ()
+    initial_state: str | None = None
+    states: Mapping[str, State] = field(default_factory=dict)
+    steps: tuple[Step, ...] = ()
+    source: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    @property
+    def top_steps(self) -> tuple[Step, ...]:
+        """Steps in document order: states, sequence steps or DAG nodes."""
+        if self.shape is Shape.STATE_MACHINE:
+            return tuple(state.step for state in self.states.values())
+        return self.steps
+
+    def all_steps(self) -> dict[str, Step]:
+        """Every step by id, branch steps of parallel blocks included."""
+        found: dict[str, Step] = {}
+        for step in self.top_steps:
+            found[step.id] = step
+            for branch in step.branches:
+                for inner in branch:
+                    found[inner.id] = inner
+        return found
+
+    def action_count(self) -> int:
+        """How many steps do work: the sensor's `steps` attribute counts these."""
+        return len(self.top_steps)

@@ -1,0 +1,978 @@
+"""One run of a workflow: its drivers (state machine, sequence, DAG), pause, resume, cancel.
+
+Runs are asyncio tasks. Pause takes effect at a step boundary (a wait in progress keeps its
+remaining time; an external call in flight completes first). Cancel interrupts the current
+action and ends its state with the `cancel` outcome, so a state machine can route to cleanup.
+The run's position is kept consistent at every synchronous point, so a snapshot taken from a
+listener can always be restored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import voluptuous as vol
+
+from .adapter import ActionSpec, Adapter, AdapterRegistry, humanize_invalid
+from .clock import Clock
+from .conditions import TemplateEvaluator, evaluate
+from .errors import ActionError, ActionTimeoutError, TemplateError
+from .events import EventHub
+from .history import History
+from .model import (
+    ActionDef,
+    Condition,
+    ErrorPolicy,
+    InterruptedAction,
+    Outcome,
+    Shape,
+    State,
+    Step,
+    WorkflowDefinition,
+)
+from .template import lookup, render
+
+if TYPE_CHECKING:
+    from .engine import WorkflowEngine
+
+_LOGGER = logging.getLogger(__name__)
+SNAPSHOT_VERSION = 1
+
+
+class RunStatus(StrEnum):
+    """Where a run is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class RunChange(StrEnum):
+    """What a listener is told about."""
+
+    STARTED = "started"
+    STEP_ENTERED = "step_entered"
+    ACTION_STARTED = "action_started"
+    WAITING = "waiting"
+    STEP_LEFT = "step_left"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class RunError:
+    """Why a step failed: the step, a short machine-readable type, and a readable message."""
+
+    step: str | None
+    type: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "type": self.type, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDispatch:
+    """One action handed to its adapter (every attempt counts)."""
+
+    step: str
+    service: str
+    action: str
+    params: Mapping[str, Any]
+    attempt: int
+
+
+@dataclass(slots=True)
+class RehearsalPlan:
+    """Rehearsal overrides by step id: an outcome to force, or a result to return."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)
+
+
+RunListener = Callable[["Run", RunChange, Any], None]
+
+
+class _RunFailedError(Exception):
+    def __init__(self, error: RunError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class _StepContext:
+    """The `ActionContext` one action sees."""
+
+    __slots__ = ("_run", "step_id")
+
+    def __init__(self, run: Run, step_id: str) -> None:
+        self._run = run
+        self.step_id = step_id
+
+    @property
+    def workflow_id(self) -> str:
+        return self._run.definition.id
+
+    @property
+    def run_id(self) -> str:
+        return self._run.run_id
+
+    @property
+    def rehearsal(self) -> bool:
+        return self._run.rehearsal
+
+    @property
+    def variables(self) -> MutableMapping[str, Any]:
+        return self._run.variables
+
+    @property
+    def events(self) -> EventHub:
+        return self._run.engine.events
+
+    def now(self) -> datetime:
+        return self._run.clock.now()
+
+    async def sleep(self, seconds: float) -> None:
+        restored = self._run.restored_waits.pop(self.step_id, None)
+        await self._run.pausable_sleep(
+            self.step_id, seconds if restored is None else restored, total=seconds
+        )
+
+    def log(self, message: str) -> None:
+        self._run.history.add(self._run.clock.now(), "log", self.step_id, {"message": message})
+
+
+class Run:
+    """A single execution of a workflow definition."""
+
+    def __init__(
+        self,
+        engine: WorkflowEngine,
+        definition: WorkflowDefinition,
+        run_id: str,
+        variables: dict[str, Any],
+        *,
+        rehearsal: bool = False,
+        plan: RehearsalPlan | None = None,
+        trigger: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.definition = definition
+        self.run_id = run_id
+        self.variables = variables
+        self.rehearsal = rehearsal
+        self.plan = plan if rehearsal else None
+        self.trigger = dict(trigger) if trigger else None
+        self.clock: Clock = engine.clock
+        self.status = RunStatus.QUEUED
+        self.results: dict[str, Any] = {}
+        self.path: list[str] = []
+        self.history = History(engine.max_history)
+        self.error: RunError | None = None
+        self.errors: list[RunError] = []
+        self.started_at = self.clock.now()
+        self.finished_at: datetime | None = None
+        # Steps entered and not yet left: attempt number, wait progress, external call in flight.
+        self.active: dict[str, dict[str, Any]] = {}
+        self.position: dict[str, Any] = {}
+        self.restored_waits: dict[str, float] = {}
+        self._last_error: RunError | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._done: asyncio.Future[RunStatus] | None = None
+        self._pause_requested = False
+        self._resumed: asyncio.Event | None = None
+        self._waiters: set[asyncio.Future[bool]] = set()
+        self._cancel_requested = False
+        self._cancel_routed = False
+        self._stopping = False
+
+    # -- public control ---------------------------------------------------------------
+
+    @property
+    def current(self) -> list[str]:
+        """Ids of the steps in progress, in the order they were entered."""
+        return list(self.active)
+
+    @property
+    def finished(self) -> bool:
+        return self.status.finished
+
+    def wait_ends_at(self) -> datetime | None:
+        """When the current wait ends (the earliest, if several branches wait)."""
+        ends = [info["wait_ends_at"] for info in self.active.values() if "wait_ends_at" in info]
+        return min(ends) if ends else None
+
+    def pause(self) -> bool:
+        """Pause at the next step boundary; waits stop counting at once. False if not running."""
+        if self.status is not RunStatus.RUNNING:
+            return False
+        self._pause_requested = True
+        self.status = RunStatus.PAUSED
+        for waiter in list(self._waiters):
+            if not waiter.done():
+                waiter.set_result(True)
+        self.history.add(self.clock.now(), "paused")
+        self._notify(RunChange.PAUSED)
+        return True
+
+    def resume(self) -> bool:
+        """Continue a paused run. False if it is not paused."""
+        if self.status is not RunStatus.PAUSED:
+            return False
+        self._pause_requested = False
+        self.status = RunStatus.RUNNING
+        if self._resumed is not None:
+            self._resumed.set()
+            self._resumed = None
+        self.history.add(self.clock.now(), "resumed")
+        self._notify(RunChange.RESUMED)
+        return True
+
+    def cancel(self, *, route: bool = True) -> bool:
+        """Cancel the run. A state with a `cancel` transition routes there first (once);
+        a second cancel, or `route=False`, stops at once. False if already finished."""
+        if self.status.finished:
+            return False
+        if self.status is RunStatus.QUEUED:
+            self.engine.dequeue(self)
+            self._finish(RunStatus.CANCELLED)
+            return True
+        if not route:
+            self._cancel_routed = True
+        if self._cancel_requested:
+            return True
+        self._cancel_requested = True
+        self.history.add(self.clock.now(), "cancel_requested")
+        if self._task is not None:
+            self._task.cancel()
+        return True
+
+    async def wait(self) -> RunStatus:
+        """Wait until the run has finished and return its status."""
+        if self.status.finished:
+            return self.status
+        if self._done is None:
+            self._done = asyncio.get_running_loop().create_future()
+        return await asyncio.shield(self._done)
+
+    def progress(self) -> tuple[int, int]:
+        """(steps done, steps in all) for progress displays."""
+        total = self.definition.action_count()
+        if self.definition.shape is Shape.SEQUENCE:
+            return min(self.position.get("index", 0), total), total
+        if self.definition.shape is Shape.DAG:
+            return len(self.position.get("nodes", {})), total
+        return len(self.path), total
+
+    # -- starting and stopping (called by the engine) -----------------------------------
+
+    def begin(self, *, restored: bool = False) -> None:
+        """Start the run's task; the engine calls this."""
+        if not restored:
+            self.status = RunStatus.RUNNING
+            self.started_at = self.clock.now()
+            self.history.add(self.started_at, "run_started")
+        self._task = asyncio.get_running_loop().create_task(
+            self._main(), name=f"stream_workflows run {self.definition.id} {self.run_id}"
+        )
+        self._notify(RunChange.STARTED)
+
+    async def stop(self) -> None:
+        """Stop the task without finishing the run (shutdown: the run is restored later)."""
+        if self._task is None or self._task.done():
+            return
+        self._stopping = True
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+
+    # -- the main task ------------------------------------------------------------------
+
+    async def _main(self) -> None:
+        final = self.position.get("final")
+        try:
+            if final is not None:
+                status = RunStatus(final)
+            elif self.definition.shape is Shape.STATE_MACHINE:
+                status = await self._drive_state_machine()
+            elif self.definition.shape is Shape.SEQUENCE:
+                status = await self._drive_sequence()
+            else:
+                status = await self._drive_dag()
+        except asyncio.CancelledError:
+            if self._stopping or not self._cancel_requested:
+                raise
+            self._cancel_requested = False
+            self._uncancel()
+            status = RunStatus.CANCELLED
+        except _RunFailedError as failure:
+            self.error = failure.error
+            status = RunStatus.FAILED
+        except Exception as err:  # a bug must never leave a run stuck "running"
+            _LOGGER.exception("Run %s of %s failed unexpectedly", self.run_id, self.definition.id)
+            self.error = RunError(None, "internal_error", f"{type(err).__name__}: {err}")
+            status = RunStatus.FAILED
+        self._finish(status)
+
+    def _finish(self, status: RunStatus) -> None:
+        if status is RunStatus.FAILED and self.error is None:
+            self.error = self._last_error
+        if status is RunStatus.CANCELLED:
+            self.error = None
+        self.status = status
+        self.finished_at = self.clock.now()
+        self.active.clear()
+        self.position["final"] = status.value
+        self.history.add(
+            self.finished_at,
+            "run_finished",
+            None,
+            {"status": status.value, **({"error": self.error.as_dict()} if self.error else {})},
+        )
+        if self._done is not None and not self._done.done():
+            self._done.set_result(status)
+        self.engine.run_finished(self)
+        self._notify(RunChange.FINISHED)
+
+    def _uncancel(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+
+    def _notify(self, change: RunChange, detail: Any = None) -> None:
+        listener = self.engine.listener
+        if listener is not None:
+            listener(self, change, detail)
+
+    # -- state machines -----------------------------------------------------------------
+
+    async def _drive_state_machine(self) -> RunStatus:
+        definition = self.definition
+        name: str = self.position.get("state") or definition.initial_state or ""
+        while True:
+            self.position["state"] = name
+            state = definition.states[name]
+            await self._boundary()
+            self._enter(state.step)
+            outcome = await self._execute_step(state.step)
+            target, final = self._route(state, outcome)
+            if final is not None:
+                self.position["state"] = None
+                self.position["final"] = final.value
+            else:
+                self.position["state"] = target
+            self._leave(state.step, outcome)
+            if final is not None:
+                if final is RunStatus.FAILED:
+                    raise _RunFailedError(self.error or self._failure(state.step.id, outcome))
+                return final
+            assert target is not None
+            name = target
+
+    def _route(self, state: State, outcome: Outcome) -> tuple[str | None, RunStatus | None]:
+        """The next state, or the final status when the run ends here."""
+        if outcome is Outcome.CANCEL:
+            if self._cancel_routed or "cancel" not in state.transitions:
+                return None, RunStatus.CANCELLED
+            self._cancel_routed = True
+            self.history.add(self.clock.now(), "cancel_routed", state.name)
+            return self._choose(state, state.transitions["cancel"], "cancel"), None
+        ended = RunStatus.CANCELLED if self._cancel_routed else RunStatus.SUCCEEDED
+        failed = outcome in (Outcome.ERROR, Outcome.TIMEOUT)
+        if state.is_terminal:
+            if failed and not self._continues(state.step):
+                return None, RunStatus.FAILED
+            return None, ended
+        event = outcome.value
+        if outcome is Outcome.SUCCESS:
+            result = self.results.get(state.name)
+            if isinstance(result, Mapping) and isinstance(result.get("event"), str):
+                event = result["event"]
+        keys = [event]
+        if event not in Outcome.__members__.values() and outcome is Outcome.SUCCESS:
+            keys.append("success")
+        if outcome is Outcome.TIMEOUT:
+            keys.append("error")
+        if failed and self._continues(state.step):
+            keys.append("success")
+        for key in keys:
+            if key in state.transitions:
+                return self._choose(state, state.transitions[key], key), None
+        if failed:
+            return None, RunStatus.FAILED
+        return None, ended
+
+    def _choose(self, state: State, options: tuple[Any, ...], event: str) -> str:
+        for option in options:
+            if option.condition is None or self._test(option.condition, state.name):
+                return str(option.target)
+        error = RunError(
+            state.name,
+            "no_transition",
+            f"no '{event}' transition of state '{state.name}' matched and there is no default",
+        )
+        self._last_error = self.error = error
+        raise _RunFailedError(error)
+
+    def _continues(self, step: Step) -> bool:
+        return step.continue_on_error or self.definition.error_policy is ErrorPolicy.CONTINUE
+
+    def _failure(self, step_id: str, outcome: Outcome) -> RunError:
+        return self._last_error or RunError(step_id, outcome.value, f"step ended in {outcome}")
+
+    # -- sequences and parallel branches ------------------------------------------------
+
+    async def _drive_sequence(self) -> RunStatus:
+        steps = self.definition.steps
+
+        def save(index: int) -> None:
+            self.position["index"] = index
+
+        outcome = await self._run_steps(steps, self.position.get("index", 0), save, top_level=True)
+        if outcome is Outcome.CANCEL:
+            return RunStatus.CANCELLED
+        if outcome is not Outcome.SUCCESS:
+            raise _RunFailedError(self._failure("", outcome))
+        return RunStatus.SUCCEEDED
+
+    async def _run_steps(
+        self,
+        steps: tuple[Step, ...],
+        start: int,
+        save: Callable[[int], None],
+        *,
+        top_level: bool = False,
+    ) -> Outcome:
+        for index in range(start, len(steps)):
+            save(index)
+            step = steps[index]
+            await self._boundary()
+            if step.id not in self.active and not self._should_run(step):
+                continue
+            self._enter(step)
+            outcome = await self._execute_step(step)
+            stops = outcome is Outcome.CANCEL or (
+                outcome is not Outcome.SUCCESS and not self._continues(step)
+            )
+            save(index if stops else index + 1)
+            if stops and outcome is not Outcome.CANCEL and top_level:
+                self.position["final"] = RunStatus.FAILED.value
+                self.error = self._failure(step.id, outcome)
+            self._leave(step, outcome)
+            if stops:
+                return outcome
+        save(len(steps))
+        return Outcome.SUCCESS
+
+    def _should_run(self, step: Step) -> bool:
+        """Decide a step's `if`; a step that does not run is recorded as skipped."""
+        if step.condition is None:
+            return True
+        run_it = self._test(step.condition, step.id)
+        if not run_it:
+            self.history.add(self.clock.now(), "step_skipped", step.id, {"reason": "condition"})
+        return run_it
+
+    async def _execute_parallel(self, block: Step) -> Outcome:
+        saved = self.position.setdefault("branches", {}).setdefault(
+            block.id, {"next": [0] * len(block.branches), "outcome": [None] * len(block.branches)}
+        )
+        tasks: list[asyncio.Task[Outcome]] = []
+        loop = asyncio.get_running_loop()
+        for index, branch in enumerate(block.branches):
+            if saved["outcome"][index] is not None:
+                continue
+            tasks.append(loop.create_task(self._run_branch(branch, index, saved)))
+        if tasks:
+            try:
+                await asyncio.wait(tasks)
+            except asyncio.CancelledError:
+                requested = self._cancel_requested
+                self._cancel_requested = False
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                if not requested or self._stopping:
+                    raise
+                self._uncancel()
+                return Outcome.CANCEL
+        outcomes = [Outcome(value) for value in saved["outcome"]]
+        del self.position["branches"][block.id]
+        self.results[block.id] = {
+            step.id: self.results.get(step.id) for branch in block.branches for step in branch
+        }
+        if Outcome.CANCEL in outcomes:
+            return Outcome.CANCEL
+        if any(outcome is not Outcome.SUCCESS for outcome in outcomes):
+            return Outcome.ERROR
+        return Outcome.SUCCESS
+
+    async def _run_branch(
+        self, branch: tuple[Step, ...], index: int, saved: dict[str, list[Any]]
+    ) -> Outcome:
+        def save(position: int) -> None:
+            saved["next"][index] = position
+
+        outcome = await self._run_steps(branch, saved["next"][index], save)
+        saved["outcome"][index] = outcome.value
+        return outcome
+
+    # -- DAGs ---------------------------------------------------------------------------
+
+    async def _drive_dag(self) -> RunStatus:
+        nodes = {node.id: node for node in self.definition.steps}
+        done: dict[str, str] = self.position.setdefault("nodes", {})
+        limit = asyncio.Semaphore(self.definition.max_parallel_steps)
+        running: dict[asyncio.Task[Outcome], str] = {}
+        continues = self.definition.error_policy is ErrorPolicy.CONTINUE
+        loop = asyncio.get_running_loop()
+        while True:
+            if not continues:
+                self._skip_dependents_of_failures(nodes, done)
+            launching = set(running.values())
+            for node in nodes.values():
+                if node.id in done or node.id in launching:
+                    continue
+                if all(dependency in done for dependency in node.depends_on):
+                    task = loop.create_task(self._run_node(node, limit, done))
+                    running[task] = node.id
+            if not running:
+                break
+            try:
+                finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                requested = self._cancel_requested
+                self._cancel_requested = False
+                for task in running:
+                    task.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+                if not requested or self._stopping:
+                    raise
+                self._uncancel()
+                return RunStatus.CANCELLED
+            for task in finished:
+                running.pop(task)
+                task.result()
+        if not continues and any(state == "failed" for state in done.values()):
+            raise _RunFailedError(self._failure("", Outcome.ERROR))
+        return RunStatus.SUCCEEDED
+
+    def _skip_dependents_of_failures(self, nodes: Mapping[str, Step], done: dict[str, str]) -> None:
+        """Mark every node below a failed one as skipped, transitively."""
+        changed = True
+        while changed:
+            changed = False
+            for node in nodes.values():
+                if node.id in done:
+                    continue
+                if any(done.get(dep) in ("failed", "skipped") for dep in node.depends_on):
+                    done[node.id] = "skipped"
+                    changed = True
+                    self.history.add(
+                        self.clock.now(), "step_skipped", node.id, {"reason": "dependency failed"}
+                    )
+
+    async def _run_node(
+        self, node: Step, limit: asyncio.Semaphore, done: dict[str, str]
+    ) -> Outcome:
+        async with limit:
+            await self._boundary()
+            if node.id not in self.active and not self._should_run(node):
+                done[node.id] = "bypassed"
+                return Outcome.SUCCESS
+            self._enter(node)
+            outcome = await self._execute_step(node)
+            done[node.id] = "succeeded" if outcome is Outcome.SUCCESS else "failed"
+            self._leave(node, outcome)
+            return outcome
+
+    # -- one step -----------------------------------------------------------------------
+
+    async def _boundary(self) -> None:
+        """Where a pause takes effect."""
+        while self._pause_requested:
+            if self._resumed is None:
+                self._resumed = asyncio.Event()
+            await self._resumed.wait()
+
+    def _enter(self, step: Step) -> None:
+        if step.id in self.active:
+            return  # restored mid-step: it was entered before the restart
+        self.active[step.id] = {"attempt": 0}
+        self.path.append(step.id)
+        self.history.add(self.clock.now(), "step_entered", step.id)
+        self._notify(RunChange.STEP_ENTERED, step.id)
+
+    def _leave(self, step: Step, outcome: Outcome) -> None:
+        self.active.pop(step.id, None)
+        self.history.add(self.clock.now(), "step_left", step.id, {"outcome": outcome.value})
+        self._notify(RunChange.STEP_LEFT, step.id)
+
+    async def _execute_step(self, step: Step) -> Outcome:
+        if step.branches:
+            return await self._execute_parallel(step)
+        if step.action is None:
+            self.results[step.id] = None
+            return Outcome.SUCCESS
+        return await self._execute_action(step, step.action)
+
+    async def _execute_action(self, step: Step, action: ActionDef) -> Outcome:
+        info = self.active.setdefault(step.id, {"attempt": 0})
+        adapter = self.engine.registry.get(action.service)
+        try:
+            spec = self.engine.registry.spec(action.service, action.action)
+        except ActionError as err:
+            return self._fail(step, err)
+        assert adapter is not None
+        if info.pop("in_flight", False) and adapter.external and not self.rehearsal:
+            if self.definition.interrupted_action is InterruptedAction.ERROR:
+                return self._fail(
+                    step,
+                    ActionError(
+                        "the action was in progress when the run was interrupted "
+                        "(interrupted_action: error)",
+                        error_type="interrupted",
+                    ),
+                )
+            self.history.add(self.clock.now(), "action_rerun", step.id)
+        context = _StepContext(self, step.id)
+        while True:
+            info["attempt"] += 1
+            attempt = info["attempt"]
+            started = self.clock.now()
+            try:
+                params = self._params(action, spec)
+                self._dispatched(step, action, params, attempt, started)
+                result = await self._call(adapter, spec, step, action, params, context, info)
+            except asyncio.CancelledError:
+                if not self._cancel_requested or self._stopping:
+                    raise
+                self._cancel_requested = False
+                self._uncancel()
+                self.history.add(self.clock.now(), "action_cancelled", step.id)
+                return Outcome.CANCEL
+            except (TemplateError, _InvalidParamsError) as err:
+                return self._fail(step, err, started)
+            except Exception as err:
+                failure = err if isinstance(err, ActionError) else _wrap(err)
+                retry = action.retry
+                if retry is not None and attempt <= retry.max_attempts:
+                    delay = retry.delay(attempt, self.engine.random())
+                    self.history.add(
+                        self.clock.now(),
+                        "action_retried",
+                        step.id,
+                        {
+                            "attempt": attempt,
+                            "error": str(failure),
+                            "delay": round(delay, 3),
+                        },
+                    )
+                    await self.pausable_sleep(step.id, delay, total=delay)
+                    continue
+                return self._fail(step, failure, started)
+            else:
+                self.results[step.id] = result
+                now = self.clock.now()
+                self.history.add(
+                    now,
+                    "action_succeeded",
+                    step.id,
+                    {"duration": round((now - started).total_seconds(), 6)},
+                )
+                return Outcome.SUCCESS
+
+    def _params(self, action: ActionDef, spec: ActionSpec) -> Mapping[str, Any]:
+        if not action.templated:
+            return self.engine.static_params(action, spec)
+        rendered = render(action.params, self.resolve)
+        try:
+            validated: Mapping[str, Any] = spec.params(rendered)
+        except vol.MultipleInvalid as err:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in invalid.path) or 'params'}: {humanize_invalid(invalid)}"
+                for invalid in err.errors
+            )
+            raise _InvalidParamsError(f"invalid parameters after substitution: {problems}") from err
+        return validated
+
+    def _dispatched(
+        self,
+        step: Step,
+        action: ActionDef,
+        params: Mapping[str, Any],
+        attempt: int,
+        started: datetime,
+    ) -> None:
+        self.history.add(
+            started,
+            "action_started",
+            step.id,
+            {"service": action.service, "action": action.action, "attempt": attempt},
+        )
+        if self.engine.listener is not None:
+            self._notify(
+                RunChange.ACTION_STARTED,
+                ActionDispatch(step.id, action.service, action.action, params, attempt),
+            )
+
+    async def _call(
+        self,
+        adapter: Adapter,
+        spec: ActionSpec,
+        step: Step,
+        action: ActionDef,
+        params: Mapping[str, Any],
+        context: _StepContext,
+        info: dict[str, Any],
+    ) -> Any:
+        if self.plan is not None:
+            forced = self.plan.outcomes.get(step.id)
+            if forced is Outcome.ERROR:
+                raise ActionError("simulated error", error_type="simulated")
+            if forced is Outcome.TIMEOUT:
+                raise ActionTimeoutError("simulated timeout")
+            if forced is Outcome.CANCEL:
+                self.cancel()
+                await asyncio.sleep(0)
+            if step.id in self.plan.results:
+                return self.plan.results[step.id]
+        if self.rehearsal and adapter.external:
+            return spec.rehearsal(params)
+        timeout = action.timeout if action.timeout is not None else spec.timeout
+        if adapter.external:
+            info["in_flight"] = True
+        try:
+            if timeout is None:
+                return await adapter.execute(action.action, params, context)
+            return await self._with_timeout(adapter, action, params, context, timeout)
+        finally:
+            info.pop("in_flight", None)
+
+    async def _with_timeout(
+        self,
+        adapter: Adapter,
+        action: ActionDef,
+        params: Mapping[str, Any],
+        context: _StepContext,
+        timeout: float,
+    ) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        timer = self.clock.call_later(timeout, expire)
+        try:
+            return await adapter.execute(action.action, params, context)
+        except asyncio.CancelledError:
+            if expired and not self._cancel_requested and not self._stopping:
+                task.uncancel()
+                raise ActionTimeoutError(f"no answer within {timeout:g} s") from None
+            raise
+        finally:
+            timer.cancel()
+
+    def _fail(self, step: Step, err: Exception, started: datetime | None = None) -> Outcome:
+        error_type = err.error_type if isinstance(err, ActionError) else "action_failed"
+        error = RunError(step.id, error_type, str(err))
+        self._last_error = error
+        if self._continues(step):
+            self.errors.append(error)
+        now = self.clock.now()
+        details: dict[str, Any] = {"type": error_type, "message": str(err)}
+        if started is not None:
+            details["duration"] = round((now - started).total_seconds(), 6)
+        self.history.add(now, "action_failed", step.id, details)
+        return Outcome.TIMEOUT if isinstance(err, ActionTimeoutError) else Outcome.ERROR
+
+    # -- waiting ------------------------------------------------------------------------
+
+    async def pausable_sleep(self, step_id: str, seconds: float, *, total: float) -> None:
+        """Sleep that stops counting while the run is paused and can be restored."""
+        info = self.active.setdefault(step_id, {"attempt": 0})
+        info["wait_total"] = total
+        remaining = max(0.0, seconds)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                if self._pause_requested:
+                    info.pop("wait_ends_at", None)
+                    info["wait_remaining"] = remaining
+                    await self._boundary()
+                info.pop("wait_remaining", None)
+                ends = self.clock.now() + timedelta(seconds=remaining)
+                info["wait_ends_at"] = ends
+                self._notify(RunChange.WAITING, step_id)
+                waiter: asyncio.Future[bool] = loop.create_future()
+
+                def wake(waiter: asyncio.Future[bool] = waiter) -> None:
+                    if not waiter.done():
+                        waiter.set_result(False)
+
+                timer = self.clock.call_later(remaining, wake)
+                self._waiters.add(waiter)
+                try:
+                    paused = await waiter
+                finally:
+                    timer.cancel()
+                    self._waiters.discard(waiter)
+                if not paused:
+                    return
+                remaining = max(0.0, (ends - self.clock.now()).total_seconds())
+        finally:
+            if not self._stopping:
+                info.pop("wait_ends_at", None)
+                info.pop("wait_remaining", None)
+                info.pop("wait_total", None)
+
+    # -- values -------------------------------------------------------------------------
+
+    def resolve(self, path: str) -> Any:
+        """The value `${path}` names: a step's result, a variable, or a built-in."""
+        head, _, _ = path.partition(".")
+        if head in self.results:
+            return lookup(self.results, path)
+        if head in self.variables:
+            return lookup(self.variables, path)
+        if head in _BUILT_INS:
+            return lookup({head: _BUILT_INS[head](self)}, path)
+        if head in self.definition.all_steps():
+            raise TemplateError(f"'${{{path}}}': step '{head}' has not produced a result")
+        raise TemplateError(f"'${{{path}}}': nothing is named '{head}'")
+
+    def scope(self) -> dict[str, Any]:
+        """Everything a template condition may see."""
+        values: dict[str, Any] = {name: build(self) for name, build in _BUILT_INS.items()}
+        values.update(self.variables)
+        values.update(self.results)
+        return values
+
+    def _test(self, condition: Condition, step_id: str) -> bool:
+        try:
+            return evaluate(condition, self.resolve, self.scope, self.engine.templates)
+        except ActionError as err:
+            error = RunError(step_id, err.error_type, f"condition: {err}")
+            self._last_error = self.error = error
+            raise _RunFailedError(error) from err
+
+    # -- snapshots ----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything needed to continue this run elsewhere, as JSON-ready data."""
+        active = {
+            step: {
+                key: (value.isoformat() if isinstance(value, datetime) else value)
+                for key, value in info.items()
+            }
+            for step, info in self.active.items()
+        }
+        return {
+            "version": SNAPSHOT_VERSION,
+            "workflow_id": self.definition.id,
+            "fingerprint": self.definition.fingerprint,
+            "run_id": self.run_id,
+            "status": self.status.value,
+            "rehearsal": self.rehearsal,
+            "trigger": self.trigger,
+            "variables": self.variables,
+            "results": self.results,
+            "path": list(self.path),
+            "position": _copy(self.position),
+            "active": active,
+            "cancel_routed": self._cancel_routed,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "error": self.error.as_dict() if self.error else None,
+            "errors": [error.as_dict() for error in self.errors],
+            "last_error": self._last_error.as_dict() if self._last_error else None,
+            "history": self.history.as_dicts(),
+            "history_dropped": self.history.dropped,
+        }
+
+    def load_snapshot(self, data: Mapping[str, Any]) -> None:
+        """Take over a snapshot's state (the engine calls this before `begin`)."""
+        self.status = RunStatus(data["status"])
+        self.results = dict(data["results"])
+        self.path = list(data["path"])
+        self.position = _copy(data["position"])
+        self._cancel_routed = bool(data.get("cancel_routed"))
+        self.started_at = datetime.fromisoformat(data["started_at"])
+        self.errors = [RunError(**error) for error in data.get("errors", [])]
+        if data.get("last_error"):
+            self._last_error = RunError(**data["last_error"])
+        self.history = History.from_dicts(
+            data["history"], self.engine.max_history, data.get("history_dropped", 0)
+        )
+        now = self.clock.now()
+        for step, saved in data["active"].items():
+            info = dict(saved)
+            if "wait_remaining" in info:
+                self.restored_waits[step] = float(info["wait_remaining"])
+            elif "wait_ends_at" in info:
+                ends = datetime.fromisoformat(info["wait_ends_at"])
+                self.restored_waits[step] = max(0.0, (ends - now).total_seconds())
+            for key in ("wait_remaining", "wait_ends_at", "wait_total"):
+                info.pop(key, None)
+            self.active[step] = info
+        if self.status is RunStatus.PAUSED:
+            self._pause_requested = True
+        self.history.add(now, "run_restored", None, {"status": self.status.value})
+
+
+class _InvalidParamsError(ActionError):
+    error_type = "invalid_params"
+
+
+def _wrap(err: Exception) -> ActionError:
+    _LOGGER.debug("Action raised %s", type(err).__name__, exc_info=err)
+    return ActionError(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def _run_info(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.run_id,
+        "workflow_id": run.definition.id,
+        "started_at": run.started_at.isoformat(),
+        "rehearsal": run.rehearsal,
+    }
+
+
+_BUILT_INS: dict[str, Callable[[Run], Any]] = {
+    "date": lambda run: run.clock.now().strftime("%Y-%m-%d"),
+    "time": lambda run: run.clock.now().strftime("%H-%M-%S"),
+    "now": lambda run: run.clock.now().isoformat(timespec="seconds"),
+    "run": _run_info,
+    "workflow": lambda run: {"id": run.definition.id, "name": run.definition.name},
+    "error": lambda run: run._last_error.as_dict() if run._last_error else None,
+    "trigger": lambda run: run.trigger,
+}
+
+__all__ = ["ActionDispatch", "RehearsalPlan", "Run", "RunChange", "RunError", "RunStatus"]

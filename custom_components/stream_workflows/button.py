@@ -1,0 +1,74 @@
+"""Run, pause, resume and cancel buttons for phone dashboards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from . import StreamWorkflowsConfigEntry
+from .entity import WorkflowEntity
+from .manager import WorkflowManager
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkflowButtonDescription(ButtonEntityDescription):
+    """A button and what pressing it does."""
+
+    press: Callable[[WorkflowManager, str], object]
+
+
+BUTTONS: tuple[WorkflowButtonDescription, ...] = (
+    WorkflowButtonDescription(
+        key="run", translation_key="run", press=lambda manager, wid: manager.start(wid)
+    ),
+    WorkflowButtonDescription(
+        key="pause", translation_key="pause", press=lambda manager, wid: manager.pause(wid)
+    ),
+    WorkflowButtonDescription(
+        key="resume", translation_key="resume", press=lambda manager, wid: manager.resume(wid)
+    ),
+    WorkflowButtonDescription(
+        key="cancel", translation_key="cancel", press=lambda manager, wid: manager.cancel(wid)
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: StreamWorkflowsConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add the four buttons per workflow, now and for workflows added by a reload."""
+    manager = entry.runtime_data
+
+    @callback
+    def add(workflow_ids: list[str]) -> None:
+        async_add_entities(
+            WorkflowButton(manager, workflow_id, description)
+            for workflow_id in workflow_ids
+            for description in BUTTONS
+        )
+
+    add(list(manager.workflows))
+    entry.async_on_unload(manager.async_add_workflows_listener(add))
+
+
+class WorkflowButton(WorkflowEntity, ButtonEntity):
+    """One control of a workflow."""
+
+    entity_description: WorkflowButtonDescription
+    _follows_runs = False
+
+    def __init__(
+        self, manager: WorkflowManager, workflow_id: str, description: WorkflowButtonDescription
+    ) -> None:
+        super().__init__(manager, workflow_id, description)
+
+    async def async_press(self) -> None:
+        self.entity_description.press(self.manager, self.workflow_id)

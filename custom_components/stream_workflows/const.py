@@ -1,0 +1,54 @@
+"""Constants shared by the Home Assistant side of Stream Workflows."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "stream_workflows"
+
+CONF_FOLDER: Final = "folder"
+CONF_VARIABLES: Final = "variables"
+DEFAULT_FOLDER: Final = "stream_workflows"
+
+EVENT_RUN_STARTED: Final = "stream_workflows_run_started"
+EVENT_STATE_CHANGED: Final = "stream_workflows_state_changed"
+EVENT_RUN_FINISHED: Final = "stream_workflows_run_finished"
+# Stream events (stream_started, stream_stopped, ...) from OBS and Twitch, or fired by anyone.
+EVENT_STREAM: Final = "stream_workflows_stream_event"
+
+ATTR_WORKFLOW_ID: Final = "workflow_id"
+ATTR_RUN_ID: Final = "run_id"
+ATTR_VARIABLES: Final = "variables"
+ATTR_REHEARSAL: Final = "rehearsal"
+ATTR_WAIT: Final = "wait"
+ATTR_DEFINITION: Final = "definition"
+
+SERVICE_RUN: Final = "run"
+SERVICE_PAUSE: Final = "pause"
+SERVICE_RESUME: Final = "resume"
+SERVICE_CANCEL: Final = "cancel"
+SERVICE_RELOAD: Final = "reload"
+SERVICE_LIST: Final = "list"
+SERVICE_SAVE_WORKFLOW: Final = "save_workflow"
+SERVICE_DELETE_WORKFLOW: Final = "delete_workflow"
+GENERIC_SERVICES: Final = frozenset(
+    {
+        SERVICE_RUN,
+        SERVICE_PAUSE,
+        SERVICE_RESUME,
+        SERVICE_CANCEL,
+        SERVICE_RELOAD,
+        SERVICE_LIST,
+        SERVICE_SAVE_WORKFLOW,
+        SERVICE_DELETE_WORKFLOW,
+    }
+)
+
+# The sensor's states besides state and step names.
+STATUS_IDLE: Final = "idle"
+STATUSES: Final = ("idle", "queued", "running", "paused", "succeeded", "failed", "cancelled")
+
+STORAGE_VERSION: Final = 1
+STORAGE_KEY_RUNS: Final = f"{DOMAIN}.runs"
+STORAGE_KEY_WORKFLOWS: Final = f"{DOMAIN}.workflows"
+CHECKPOINT_DELAY: Final = 1.0

@@ -1,0 +1,49 @@
+"""The base of every workflow entity: one device per workflow, pushed updates, no polling."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+
+from .const import DOMAIN
+from .manager import WorkflowManager, WorkflowView
+
+
+class WorkflowEntity(Entity):
+    """An entity of one workflow; its state comes from the manager's `WorkflowView`."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    # Buttons show nothing of a run, so they need no update on each transition.
+    _follows_runs = True
+
+    def __init__(
+        self, manager: WorkflowManager, workflow_id: str, description: EntityDescription
+    ) -> None:
+        self.manager = manager
+        self.workflow_id = workflow_id
+        self.entity_description = description
+        self._attr_unique_id = f"{workflow_id}_{description.key}"
+        view = manager.views[workflow_id]
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, workflow_id)},
+            name=view.name,
+            manufacturer="Stream Workflows",
+            model=f"{manager.workflows[workflow_id].shape.value.replace('_', ' ')} workflow",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    @property
+    def view(self) -> WorkflowView:
+        return self.manager.views[self.workflow_id]
+
+    @property
+    def available(self) -> bool:
+        return self.workflow_id in self.manager.views
+
+    async def async_added_to_hass(self) -> None:
+        if not self._follows_runs:
+            return
+        self.async_on_remove(
+            self.manager.async_add_view_listener(self.workflow_id, self.async_write_ha_state)
+        )

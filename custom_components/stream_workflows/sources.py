@@ -1,0 +1,88 @@
+"""Where workflows come from: files in `<config>/stream_workflows/` and Home Assistant storage.
+
+Loading never stops at a bad file: each source comes back with its definition or its located
+problems, so one broken file leaves every other workflow running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .const import GENERIC_SERVICES
+from .engine import AdapterRegistry, Problem, WorkflowDefinition, load_definition, load_file
+from .engine.definition import SUFFIXES
+
+
+@dataclass(slots=True)
+class WorkflowSource:
+    """One file or stored document and what came of loading it."""
+
+    label: str
+    definition: WorkflowDefinition | None
+    problems: list[Problem] = field(default_factory=list)
+    stored: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return self.definition is not None and not self.errors
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.severity == "error"]
+
+
+def load_folder(folder: Path, registry: AdapterRegistry) -> list[WorkflowSource]:
+    """Every workflow file in `folder`, sorted by name (blocking: run in an executor)."""
+    if not folder.is_dir():
+        return []
+    sources: list[WorkflowSource] = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in SUFFIXES or path.name.startswith("."):
+            continue
+        definition, problems = load_file(path, registry)
+        sources.append(WorkflowSource(path.name, definition, problems))
+    return sources
+
+
+def load_stored(documents: Mapping[str, Any], registry: AdapterRegistry) -> list[WorkflowSource]:
+    """Workflows saved through the `save_workflow` action."""
+    sources: list[WorkflowSource] = []
+    for workflow_id, document in documents.items():
+        definition, problems = load_definition(
+            document, registry, source=f"storage:{workflow_id}", default_id=workflow_id
+        )
+        sources.append(WorkflowSource(f"storage:{workflow_id}", definition, problems, stored=True))
+    return sources
+
+
+def check_ids(sources: Iterable[WorkflowSource]) -> dict[str, WorkflowSource]:
+    """Valid sources by workflow id; reserved and duplicate ids become problems of their source."""
+    by_id: dict[str, WorkflowSource] = {}
+    for source in sources:
+        definition = source.definition
+        if definition is None:
+            continue
+        if definition.id in GENERIC_SERVICES:
+            source.problems.append(
+                Problem(
+                    "id",
+                    f"'{definition.id}' is the name of a built-in Stream Workflows action; "
+                    "choose another id",
+                )
+            )
+            source.definition = None
+            continue
+        if definition.id in by_id:
+            source.problems.append(
+                Problem(
+                    "id",
+                    f"workflow id '{definition.id}' is already used by {by_id[definition.id].label}",
+                )
+            )
+            source.definition = None
+            continue
+        by_id[definition.id] = source
+    return by_id

@@ -1,0 +1,105 @@
+"""Start workflows automatically: any Home Assistant trigger, plus named stream events.
+
+`"trigger": "stream_started"` in a workflow is a stream event: OBS and Twitch fire them as
+`stream_workflows_stream_event` with `{"event": "stream_started", ...}`, and anyone can fire
+one. A mapping is a Home Assistant trigger (state, event, time, time_pattern, template, ...)
+handled by Home Assistant's own trigger machinery.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import voluptuous as vol
+from homeassistant.const import CONF_ENABLED
+from homeassistant.core import CALLBACK_TYPE, Context, Event, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.trigger import async_initialize_triggers, async_validate_trigger_config
+
+from .const import DOMAIN, EVENT_STREAM
+from .engine import Problem, WorkflowDefinition
+from .hass_engine import json_safe
+
+if TYPE_CHECKING:
+    from .manager import WorkflowManager
+
+_LOGGER = logging.getLogger(__name__)
+STREAM_EVENT = "stream_event"
+
+
+async def attach_triggers(
+    manager: WorkflowManager, definition: WorkflowDefinition, *, dry_run: bool
+) -> list[Problem]:
+    """Validate the workflow's triggers; unless `dry_run`, attach them to start runs."""
+    hass = manager.hass
+    problems: list[Problem] = []
+    configs: list[dict[str, Any]] = []
+    stream_events: list[str] = []
+    for trigger in definition.triggers:
+        config = dict(trigger.config)
+        if config.get("trigger") == STREAM_EVENT:
+            event = config.get("event")
+            if not isinstance(event, str) or not event:
+                problems.append(Problem(trigger.location, "a stream_event trigger needs 'event'"))
+                continue
+            stream_events.append(event)
+            continue
+        try:
+            configs.extend(await async_validate_trigger_config(hass, [config]))
+        except (vol.Invalid, HomeAssistantError) as err:
+            problems.append(Problem(trigger.location, f"invalid trigger: {err}"))
+    if dry_run or problems:
+        return problems
+    removers: list[CALLBACK_TYPE] = []
+    workflow_id = definition.id
+
+    def start(variables: dict[str, Any], trigger: dict[str, Any]) -> None:
+        try:
+            manager.start(workflow_id, variables, trigger=trigger)
+        except HomeAssistantError as err:
+            _LOGGER.warning("Trigger did not start %s: %s", workflow_id, err)
+
+    if stream_events:
+        wanted = frozenset(stream_events)
+
+        @callback
+        def matches(data: Mapping[str, Any]) -> bool:
+            return data.get("event") in wanted
+
+        @callback
+        def on_stream_event(event: Event) -> None:
+            payload = json_safe(dict(event.data))
+            name = payload.pop("event")
+            start(payload, {"platform": STREAM_EVENT, "event": name, "data": payload})
+
+        removers.append(hass.bus.async_listen(EVENT_STREAM, on_stream_event, matches))
+    if configs:
+
+        async def on_trigger(run_variables: dict[str, Any], context: Context | None = None) -> None:
+            trigger = json_safe(run_variables.get("trigger", {}))
+            start({}, trigger)
+
+        def log(level: int, message: str, **kwargs: Any) -> None:
+            _LOGGER.log(level, "%s: %s", definition.name, message, **kwargs)
+
+        remove = await async_initialize_triggers(
+            hass,
+            [config for config in configs if config.get(CONF_ENABLED, True)],
+            on_trigger,
+            DOMAIN,
+            definition.name,
+            log,
+            home_assistant_start=not hass.is_running,
+        )
+        if remove is not None:
+            removers.append(remove)
+
+    @callback
+    def remove_all() -> None:
+        for remover in removers:
+            remover()
+
+    manager.set_trigger_remover(workflow_id, remove_all)
+    return []

@@ -128,6 +128,7 @@ class WorkflowManager:
             listener=self._on_run_change,
             templates=template_evaluator(hass),
             globals_=entry.options.get(CONF_VARIABLES, {}),
+            eager_start=True,
         )
         self.sources: list[WorkflowSource] = []
         self.workflows: dict[str, WorkflowDefinition] = {}
@@ -457,7 +458,8 @@ class WorkflowManager:
         view.inputs = {name: run.variables.get(name) for name in run.definition.inputs}
         view.step = run.current[-1] if run.current else (run.path[-1] if run.path else None)
         view.step_index, view.steps = run.progress()
-        view.wait_ends_at = run.wait_ends_at()
+        # A paused wait has no end yet: it resumes with its remaining time.
+        view.wait_ends_at = run.wait_ends_at() if run.status is RunStatus.RUNNING else None
         view.wait_total = next(
             (info["wait_total"] for info in run.active.values() if "wait_total" in info), None
         )

@@ -31,7 +31,7 @@ async def simulate(
 
 
 def test_seed_files_are_the_seed_unchanged() -> None:
-    seed = (Path(__file__).parents[3] / "shared" / "seed" / "workflow-engine-research.md")
+    seed = Path(__file__).parents[3] / "shared" / "seed" / "workflow-engine-research.md"
     if not seed.exists():
         pytest.skip(f"the seed document is not beside this clone ({seed})")
     text = seed.read_text()
@@ -43,7 +43,11 @@ async def test_raid_happy_path() -> None:
     result = await simulate("raid_workflow.json", {"raid_target": "someone"})
     assert result["status"] == "succeeded"
     assert result["path"] == [
-        "prepare_raid", "announce_raid", "wait_for_raid", "execute_raid", "end_stream",
+        "prepare_raid",
+        "announce_raid",
+        "wait_for_raid",
+        "execute_raid",
+        "end_stream",
     ]
     messages = [a["params"] for a in result["actions"] if a["action"] == "send_chat_message"]
     assert messages == [{"message": "We're raiding someone in 30 seconds! Get ready!"}]
@@ -55,7 +59,12 @@ async def test_raid_happy_path() -> None:
     ("step", "outcome", "path", "status"),
     [
         ("prepare_raid", Outcome.ERROR, ["prepare_raid", "end_stream"], "succeeded"),
-        ("announce_raid", Outcome.TIMEOUT, ["prepare_raid", "announce_raid", "end_stream"], "succeeded"),
+        (
+            "announce_raid",
+            Outcome.TIMEOUT,
+            ["prepare_raid", "announce_raid", "end_stream"],
+            "succeeded",
+        ),
         (
             "wait_for_raid",
             Outcome.CANCEL,
@@ -94,7 +103,10 @@ async def test_stream_start_sequence_renders_config() -> None:
     result = await simulate("stream_start_sequence.json", CONFIG)
     assert result["status"] == "succeeded"
     assert [a["step"] for a in result["actions"]] == [
-        "switch_scene", "send_discord_notification", "start_countdown", "switch_to_main",
+        "switch_scene",
+        "send_discord_notification",
+        "start_countdown",
+        "switch_to_main",
     ]
     assert result["actions"][1]["params"]["channel_id"] == "123456789012345678"
 
@@ -108,9 +120,7 @@ async def test_stream_start_sequence_missing_config_names_the_path() -> None:
 
 
 async def test_stream_start_stops_on_error() -> None:
-    result = await simulate(
-        "stream_start_sequence.json", CONFIG, {"switch_scene": Outcome.ERROR}
-    )
+    result = await simulate("stream_start_sequence.json", CONFIG, {"switch_scene": Outcome.ERROR})
     assert result["status"] == "failed"
     assert result["path"] == ["switch_scene"]
 
@@ -120,7 +130,11 @@ async def test_stream_end_dag_runs_everything() -> None:
     assert result["status"] == "succeeded"
     assert result["path"][0] == "end_stream"
     assert set(result["path"]) == {
-        "end_stream", "save_vod", "update_discord", "create_highlight", "share_highlight",
+        "end_stream",
+        "save_vod",
+        "update_discord",
+        "create_highlight",
+        "share_highlight",
     }
     share = next(a for a in result["actions"] if a["step"] == "share_highlight")
     assert share["params"]["message"] == (

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from ..adapters import default_registry
 from .definition import load_file
+from .errors import InputError
 from .graph import mermaid
 from .model import Outcome, Shape, WorkflowDefinition
 from .run import RehearsalPlan
@@ -37,7 +38,10 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command and return its exit code."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse: usage errors (2), --help (0)
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
         if args.command == "validate":
             return _validate(args.files)
@@ -62,15 +66,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("file", metavar="FILE", type=Path)
     simulate.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="a run variable (dotted names nest; VALUE is JSON when it parses, else text)",
     )
     simulate.add_argument(
-        "--outcome", action="append", default=[], metavar="STEP=OUTCOME",
+        "--outcome",
+        action="append",
+        default=[],
+        metavar="STEP=OUTCOME",
         help="make a step end in error, timeout or cancel",
     )
     simulate.add_argument(
-        "--result", action="append", default=[], metavar="STEP=JSON",
+        "--result",
+        action="append",
+        default=[],
+        metavar="STEP=JSON",
         help="the result a step returns instead of its simulated one",
     )
     simulate.add_argument("--json", action="store_true", help="print one JSON object")
@@ -105,7 +118,10 @@ def _simulate(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     variables = _variables(args.set)
     plan = _plan(definition, args.outcome, args.result)
-    rehearsal = asyncio.run(rehearse(definition, default_registry(), variables, plan))
+    try:
+        rehearsal = asyncio.run(rehearse(definition, default_registry(), variables, plan))
+    except InputError as err:
+        raise UsageError(f"--set: {err}") from None
     if args.json:
         print(json.dumps(rehearsal.as_json(), ensure_ascii=False))
     else:
@@ -130,9 +146,7 @@ def _variables(assignments: list[str]) -> dict[str, Any]:
     return variables
 
 
-def _plan(
-    definition: WorkflowDefinition, outcomes: list[str], results: list[str]
-) -> RehearsalPlan:
+def _plan(definition: WorkflowDefinition, outcomes: list[str], results: list[str]) -> RehearsalPlan:
     steps = definition.all_steps()
     plan = RehearsalPlan()
     allowed = (Outcome.ERROR, Outcome.TIMEOUT, Outcome.CANCEL)

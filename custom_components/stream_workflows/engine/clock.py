@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 from collections.abc import Callable
@@ -66,6 +67,7 @@ class VirtualClock:
     """
 
     _SETTLE_ROUNDS = 30
+    _MAX_SETTLE_ROUNDS = 1_000
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2026, 1, 1, 20, 0, tzinfo=UTC)
@@ -113,11 +115,24 @@ class VirtualClock:
         if self._driver is None or self._driver.done():
             self._driver = asyncio.get_running_loop().create_task(self._drive())
 
+    async def _settle(self) -> None:
+        """Let every task that can run, run: at least `_SETTLE_ROUNDS` turns of the loop, and
+        on as long as the loop still has callbacks ready (bounded, so a task that spins on
+        `sleep(0)` cannot stop time for ever)."""
+        for _ in range(self._SETTLE_ROUNDS):
+            await asyncio.sleep(0)
+        ready = getattr(asyncio.get_running_loop(), "_ready", None)
+        if ready is None:
+            return
+        for _ in range(self._MAX_SETTLE_ROUNDS):
+            if not ready:
+                return
+            await asyncio.sleep(0)
+
     async def _drive(self) -> None:
         self._wakeup = asyncio.Event()
         while True:
-            for _ in range(self._SETTLE_ROUNDS):
-                await asyncio.sleep(0)
+            await self._settle()
             while self._timers and self._timers[0][2].cancelled:
                 heapq.heappop(self._timers)
             if not self._timers:
@@ -132,8 +147,6 @@ class VirtualClock:
         """Stop the background driver (tests call this before the loop closes)."""
         if self._driver is not None:
             self._driver.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._driver
-            except asyncio.CancelledError:
-                pass
             self._driver = None

@@ -73,6 +73,8 @@ def _compare(condition: Condition, resolve: Callable[[str], Any]) -> bool:
     operand = render(condition.operand, resolve)
     try:
         return _apply(operator, value, operand)
+    except re.error as err:
+        raise ConditionError(f"'{operand}' is not a valid regular expression: {err}") from err
     except TypeError as err:
         raise ConditionError(
             f"cannot compare '{path}' ({_type_name(value)}) {operator} {operand!r}: {err}"

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import voluptuous as vol
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from .adapter import AdapterRegistry, humanize_invalid
 from .conditions import COMPARE_OPERATORS
+from .engine import INPUT_TYPE_CHECKS
 from .errors import ActionError, DefinitionError, Problem
 from .model import (
     ActionDef,
@@ -70,6 +71,8 @@ COMMON_STEP_FIELDS: dict[Any, Any] = {
     vol.Optional("if"): vol.Any(dict, str),
     vol.Optional("continue_on_error", default=False): bool,
 }
+ACTION_SCHEMA = vol.Schema(ACTION_FIELDS)
+STEP_CORE = ("id", "service", "action", "method", "parallel")
 STEP_SCHEMA = vol.Schema(
     {
         vol.Required("id"): str,
@@ -201,6 +204,7 @@ class _Builder:
         self.registry = registry
         self.problems: list[Problem] = []
         self.step_locations: dict[str, str] = {}
+        self.state_names: set[str] = set()
 
     def error(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -208,28 +212,49 @@ class _Builder:
     def warning(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message, "warning"))
 
-    def check(self, schema: vol.Schema, value: Any, path: str) -> dict[str, Any] | None:
-        """Validate `value` against `schema`; record each problem at its own location."""
+    def check(
+        self, schema: vol.Schema, value: Any, path: str, core: Iterable[str] = ()
+    ) -> dict[str, Any] | None:
+        """Validate `value` against `schema`; record each problem at its own location.
+
+        So that every problem is found at once, keys with problems are dropped and the rest
+        is checked on (defaults stand in for them). Only a problem with a required key or a
+        `core` key (one the rest cannot be understood without) gives up on the mapping.
+        """
         if not isinstance(value, dict):
             self.error(path, f"expected a mapping of keys to values, got {_kind(value)}")
             return None
-        try:
-            validated: dict[str, Any] = schema(value)
-        except vol.MultipleInvalid as err:
-            for invalid in err.errors:
-                where = path
-                for part in invalid.path:
-                    where = child(where, part if isinstance(part, int) else str(part))
-                self.error(where, humanize_invalid(invalid))
-            return None
-        return validated
+        candidate = dict(value)
+        core_keys = set(core)
+        while True:
+            try:
+                validated: dict[str, Any] = schema(candidate)
+            except vol.MultipleInvalid as err:
+                drop: set[Any] = set()
+                fatal = False
+                for invalid in err.errors:
+                    where = path
+                    for part in invalid.path:
+                        where = child(where, part if isinstance(part, int) else str(part))
+                    self.error(where, humanize_invalid(invalid))
+                    key = invalid.path[0] if invalid.path else None
+                    if key is None or key not in candidate or key in core_keys:
+                        fatal = True
+                    else:
+                        drop.add(key)
+                if fatal or not drop:
+                    return None
+                for key in drop:
+                    del candidate[key]
+                continue
+            return validated
 
     # -- the whole document -------------------------------------------------------------
 
     def build(
         self, document: Any, source: str | None, default_id: str | None
     ) -> WorkflowDefinition | None:
-        top = self.check(TOP_SCHEMA, document, "")
+        top = self.check(TOP_SCHEMA, document, "", core=("states", "steps", "nodes"))
         if top is None:
             return None
         workflow_id = top.get("id", default_id)
@@ -302,16 +327,21 @@ class _Builder:
 
     def build_inputs(self, raw: dict[str, Any]) -> dict[str, InputDef]:
         inputs: dict[str, InputDef] = {}
-        for name, spec in raw.items():
+        for name, written in raw.items():
             path = child("inputs", str(name))
             if not isinstance(name, str) or not STEP_ID.match(name):
                 self.error(path, f"'{name}' is not a valid input name")
                 continue
-            if spec is None:
-                spec = {}
-            checked = self.check(INPUT_SCHEMA, spec, path)
+            checked = self.check(INPUT_SCHEMA, {} if written is None else written, path)
             if checked is None:
                 continue
+            kind = checked.get("type")
+            check = INPUT_TYPE_CHECKS.get(kind or "")
+            if "default" in checked and check is not None and not check(checked["default"]):
+                self.error(
+                    child(path, "default"),
+                    f"the default {checked['default']!r} does not match the input's type '{kind}'",
+                )
             inputs[name] = InputDef(
                 name=name,
                 description=checked.get("description"),
@@ -386,20 +416,29 @@ class _Builder:
         return tuple(steps)
 
     def build_step(self, raw: Any, path: str, *, allow_parallel: bool) -> Step | None:
-        checked = self.check(STEP_SCHEMA, raw, path)
+        checked = self.check(STEP_SCHEMA, raw, path, core=STEP_CORE)
         if checked is None:
             return None
         return self.step_from(checked, path, allow_parallel=allow_parallel)
 
     def step_from(
-        self, checked: dict[str, Any], path: str, *, allow_parallel: bool, depends_on: tuple[str, ...] = ()
+        self,
+        checked: dict[str, Any],
+        path: str,
+        *,
+        allow_parallel: bool,
+        depends_on: tuple[str, ...] = (),
+        action_path: str | None = None,
     ) -> Step | None:
-        ok = self.register_id(checked["id"], child(path, "id"))
+        """A step (or a state's work, `action_path` set: a state may also do nothing)."""
+        ok = self.register_id(checked["id"], child(path, "id" if action_path is None else "name"))
         condition = self.condition(checked["if"], child(path, "if")) if "if" in checked else None
         action: ActionDef | None = None
         branches: tuple[tuple[Step, ...], ...] = ()
         if "parallel" in checked:
-            extra = [key for key in ("service", "action", "method", "timeout", "retry") if key in checked]
+            extra = [
+                key for key in ("service", "action", "method", "timeout", "retry") if key in checked
+            ]
             if extra:
                 self.error(path, f"a parallel step cannot also have {', '.join(extra)}")
             if not allow_parallel:
@@ -407,8 +446,8 @@ class _Builder:
             else:
                 branches = self.build_branches(checked["parallel"], child(path, "parallel"))
         elif "service" in checked:
-            action = self.action(checked, path)
-        else:
+            action = self.action(checked, action_path or path)
+        elif action_path is None:
             self.error(path, "a step needs 'service' and 'action', or 'parallel'")
         if not ok:
             return None
@@ -491,7 +530,7 @@ class _Builder:
         except vol.MultipleInvalid as err:
             for invalid in err.errors:
                 first = invalid.path[0] if invalid.path else None
-                if first is not None and has_references(params.get(first)):
+                if isinstance(first, str) and has_references(params.get(first)):
                     continue  # checked again once rendered, at run time
                 where = child(path, "params")
                 for part in invalid.path:
@@ -538,8 +577,11 @@ class _Builder:
                 "a condition needs 'path' with one comparison, or 'all', 'any', 'not', 'template'",
             )
             return None
-        if not isinstance(raw["path"], str) or (problem := path_problem(raw["path"])):
-            self.error(child(path, "path"), problem if raw["path"] else "'path' must name a value")
+        if not isinstance(raw["path"], str) or not raw["path"]:
+            self.error(child(path, "path"), "'path' must name a value, such as 'result.count'")
+            return None
+        if problem := path_problem(raw["path"]):
+            self.error(child(path, "path"), problem)
             return None
         operators = [key for key in raw if key != "path"]
         unknown = [key for key in operators if key not in COMPARE_OPERATORS]
@@ -554,6 +596,16 @@ class _Builder:
             return None
         operator = operators[0] if operators else "truthy"
         operand = raw.get(operator, True)
+        for reference in iter_references(operand):
+            if problem := path_problem(reference):
+                self.error(child(path, operator), problem)
+                return None
+        if operator == "matches" and isinstance(operand, str) and not has_references(operand):
+            try:
+                re.compile(operand)
+            except re.error as err:
+                self.error(child(path, operator), f"not a valid regular expression: {err}")
+                return None
         return Condition(kind="compare", path=raw["path"], operator=operator, operand=operand)
 
     # -- state machines -----------------------------------------------------------------
@@ -562,20 +614,29 @@ class _Builder:
         states: dict[str, State] = {}
         if not raw:
             self.error("states", "needs at least one state")
-        raw_transitions: dict[str, tuple[str, Any]] = {}
+        # Every name written, even of states with problems of their own: a transition to
+        # such a state is not a second problem.
+        self.state_names = {
+            item["name"]
+            for item in raw
+            if isinstance(item, dict) and isinstance(item.get("name"), str)
+        }
+        raw_transitions: list[tuple[str, str, Any]] = []
         for index, item in enumerate(raw):
             path = child("states", index)
-            checked = self.check(STATE_SCHEMA, item, path)
+            checked = self.check(STATE_SCHEMA, item, path, core=("name", "action", "parallel"))
             if checked is None:
                 continue
             name = checked["name"]
+            raw_transitions.append((name, path, checked["transitions"]))
             step_raw: dict[str, Any] = {"id": name, "continue_on_error": False}
             if "action" in checked and "parallel" in checked:
                 self.error(path, "a state has 'action' or 'parallel', not both")
+                self.register_id(name, child(path, "name"))
                 continue
             if "action" in checked:
                 action_raw = self.check(
-                    vol.Schema(ACTION_FIELDS), checked["action"], child(path, "action")
+                    ACTION_SCHEMA, checked["action"], child(path, "action"), core=STEP_CORE
                 )
                 if action_raw is None:
                     self.register_id(name, child(path, "name"))
@@ -583,21 +644,24 @@ class _Builder:
                 step_raw.update(action_raw)
             if "parallel" in checked:
                 step_raw["parallel"] = checked["parallel"]
-            step = self.step_from(step_raw, path, allow_parallel=True)
-            if step is not None and step.action is not None:
-                step = _relocate(step, child(path, "action"))
+            step = self.step_from(
+                step_raw, path, allow_parallel=True, action_path=child(path, "action")
+            )
             if step is None:
                 continue
-            raw_transitions[name] = (path, checked["transitions"])
-            states[name] = State(step=step, transitions={})
+            if name not in states:
+                states[name] = State(step=step, transitions={})
         if initial is None:
-            if states:
+            if self.state_names:
                 self.error("initial_state", "missing required key 'initial_state'")
-        elif initial not in states and not self.has_errors():
-            self.error("initial_state", f"there is no state named '{initial}'{_known(states)}")
-        for name, (path, transitions) in raw_transitions.items():
+        elif initial not in self.state_names:
+            self.error(
+                "initial_state", f"there is no state named '{initial}'{_known(self.state_names)}"
+            )
+        for name, path, transitions in raw_transitions:
             built = self.build_transitions(transitions, child(path, "transitions"), states)
-            states[name] = State(step=states[name].step, transitions=built)
+            if name in states and states[name].step.location == path:
+                states[name] = State(step=states[name].step, transitions=built)
         if initial in states:
             self.check_reachable(states, initial)
             self.check_state_references(states, initial)
@@ -656,10 +720,12 @@ class _Builder:
         return TransitionOption(target=target, condition=condition)
 
     def check_target(self, target: str, path: str, states: Mapping[str, State]) -> None:
-        if target not in states and target not in self.step_locations:
-            self.error(path, f"there is no state named '{target}'{_known(states)}")
-        elif target not in states:
+        if target in self.state_names:
+            return
+        if target in self.step_locations:
             self.error(path, f"'{target}' is a step inside a parallel block, not a state")
+        else:
+            self.error(path, f"there is no state named '{target}'{_known(self.state_names)}")
 
     def check_reachable(self, states: Mapping[str, State], initial: str) -> None:
         reached = _reach(initial, states)
@@ -748,7 +814,7 @@ class _Builder:
             self.error("nodes", "needs at least one node")
         for index, item in enumerate(raw):
             path = child("nodes", index)
-            checked = self.check(NODE_SCHEMA, item, path)
+            checked = self.check(NODE_SCHEMA, item, path, core=(*STEP_CORE, "depends_on"))
             if checked is None:
                 continue
             if "parallel" in checked:
@@ -783,31 +849,6 @@ class _Builder:
         return tuple(nodes)
 
 
-def _relocate(step: Step, location: str) -> Step:
-    """Point a state's action at `states[i].action` for run-time messages."""
-    if step.action is None:
-        return step
-    action = ActionDef(
-        service=step.action.service,
-        action=step.action.action,
-        params=step.action.params,
-        templated=step.action.templated,
-        timeout=step.action.timeout,
-        retry=step.action.retry,
-        location=location,
-    )
-    return Step(
-        id=step.id,
-        action=action,
-        branches=step.branches,
-        condition=step.condition,
-        depends_on=step.depends_on,
-        continue_on_error=step.continue_on_error,
-        description=step.description,
-        location=step.location,
-    )
-
-
 def _reach(start: str, states: Mapping[str, State]) -> set[str]:
     """States reachable from `start` by one or more transitions (start only if in a loop)."""
     seen: set[str] = set()
@@ -835,8 +876,8 @@ def _find_cycle(nodes: Mapping[str, Step]) -> list[str] | None:
         colour[node_id] = grey
         stack.append(node_id)
         for dependency in nodes[node_id].depends_on:
-            if dependency not in nodes:
-                continue
+            if dependency not in nodes or dependency == node_id:
+                continue  # reported on its own
             if colour[dependency] == grey:
                 return [*stack[stack.index(dependency) :], dependency]
             if colour[dependency] == white and (found := visit(dependency)):
@@ -876,7 +917,7 @@ def _kind(value: Any) -> str:
     }.get(type(value).__name__, type(value).__name__)
 
 
-def _known(names: Mapping[str, Any]) -> str:
+def _known(names: Iterable[str]) -> str:
     shown = sorted(names)[:12]
     return f" (known: {', '.join(shown)})" if shown else ""
 

@@ -41,6 +41,7 @@ class WorkflowEngine:
         globals_: Mapping[str, Any] | None = None,
         rng: random.Random | None = None,
         max_history: int = 500,
+        eager_start: bool = False,
     ) -> None:
         self.registry = registry
         self.clock: Clock = clock or RealClock()
@@ -49,6 +50,9 @@ class WorkflowEngine:
         self.templates = templates
         self.globals: dict[str, Any] = dict(globals_ or {})
         self.max_history = max_history
+        # Eager runs execute up to their first real wait inside `start()`, so a host sees
+        # the first state entered in the same turn of the loop (Home Assistant uses this).
+        self.eager_start = eager_start
         self._rng = rng or random.Random()
         self._runs: dict[str, Run] = {}
         self._queues: dict[str, deque[Run]] = {}
@@ -136,6 +140,8 @@ class WorkflowEngine:
             trigger=snapshot.get("trigger"),
         )
         run.load_snapshot(snapshot)
+        if run.finished:
+            return run  # saved after it ended: nothing left to run
         self._runs[run.run_id] = run
         if run.status is RunStatus.QUEUED:
             self._queues.setdefault(definition.id, deque()).append(run)

@@ -15,14 +15,16 @@ def mermaid(definition: WorkflowDefinition) -> str:
         lines.append(f"    start(( )) --> {_node_id(definition.initial_state or '')}")
         for state in definition.states.values():
             lines.extend(_step_lines(state.step, terminal=state.is_terminal))
+            # a parallel state moves on once its branches have joined
+            source = _node_id(state.name) + ("_join" if state.step.branches else "")
             for event, options in state.transitions.items():
                 for option in options:
-                    label = event if option.condition is None else (
-                        f"{event} if {describe(option.condition)}"
+                    label = (
+                        event
+                        if option.condition is None
+                        else (f"{event} if {describe(option.condition)}")
                     )
-                    lines.append(
-                        f"    {_node_id(state.name)} -->|{_text(label)}| {_node_id(option.target)}"
-                    )
+                    lines.append(f"    {source} -->|{_text(label)}| {_node_id(option.target)}")
     elif definition.shape is Shape.SEQUENCE:
         previous = "start(( ))"
         for step in definition.steps:
@@ -44,7 +46,7 @@ def mermaid(definition: WorkflowDefinition) -> str:
 def _step_lines(step: Step, *, terminal: bool = False) -> list[str]:
     node = _node_id(step.id)
     if step.branches:
-        lines = [f"    {node}{{{{\"{_text(step.id)} (parallel)\"}}}}", f"    {node}_join(( ))"]
+        lines = [f'    {node}{{{{"{_text(step.id)} (parallel)"}}}}', f"    {node}_join(( ))"]
         for branch in step.branches:
             previous = node
             for inner in branch:

@@ -22,7 +22,11 @@ class History:
         self.dropped = 0
 
     def add(
-        self, at: datetime, event: str, step: str | None = None, details: dict[str, Any] | None = None
+        self,
+        at: datetime,
+        event: str,
+        step: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         if len(self._entries) == self._entries.maxlen:
             self.dropped += 1

@@ -10,8 +10,9 @@ listener can always be restored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
 
-from .adapter import ActionSpec, Adapter, AdapterRegistry, humanize_invalid
+from .adapter import ActionSpec, Adapter, humanize_invalid
 from .clock import Clock
-from .conditions import TemplateEvaluator, evaluate
+from .conditions import evaluate
 from .errors import ActionError, ActionTimeoutError, TemplateError
 from .events import EventHub
 from .history import History
@@ -180,7 +181,7 @@ class Run:
         self.status = RunStatus.QUEUED
         self.results: dict[str, Any] = {}
         self.path: list[str] = []
-        self.history = History(engine.max_history)
+        self.history: History = History(engine.max_history)
         self.error: RunError | None = None
         self.errors: list[RunError] = []
         self.started_at = self.clock.now()
@@ -198,6 +199,7 @@ class Run:
         self._cancel_requested = False
         self._cancel_routed = False
         self._stopping = False
+        self._main_entered = False
 
     # -- public control ---------------------------------------------------------------
 
@@ -243,8 +245,9 @@ class Run:
 
     def cancel(self, *, route: bool = True) -> bool:
         """Cancel the run. A state with a `cancel` transition routes there first (once);
-        a second cancel, or `route=False`, stops at once. False if already finished."""
-        if self.status.finished:
+        a second cancel, or `route=False`, stops at once. False if already finished (or its
+        end is already decided: a cancel from a listener of its last step comes too late)."""
+        if self.status.finished or self.position.get("final") is not None:
             return False
         if self.status is RunStatus.QUEUED:
             self.engine.dequeue(self)
@@ -256,8 +259,21 @@ class Run:
             return True
         self._cancel_requested = True
         self.history.add(self.clock.now(), "cancel_requested")
+        if self.status is RunStatus.PAUSED:
+            # A paused run must not stay parked on its way out: its `cancel` route (cleanup)
+            # runs at once, so the pause ends here.
+            self._pause_requested = False
+            self.status = RunStatus.RUNNING
+            if self._resumed is not None:
+                self._resumed.set()
+                self._resumed = None
         if self._task is not None:
             self._task.cancel()
+            if not self._main_entered:
+                # Cancelled before its first step, the task never runs `_main`: finish now,
+                # in this turn of the loop, so entities and waiters see it at once.
+                self._cancel_requested = False
+                self._finish(RunStatus.CANCELLED)
         return True
 
     async def wait(self) -> RunStatus:
@@ -285,10 +301,15 @@ class Run:
             self.status = RunStatus.RUNNING
             self.started_at = self.clock.now()
             self.history.add(self.started_at, "run_started")
-        self._task = asyncio.get_running_loop().create_task(
-            self._main(), name=f"stream_workflows run {self.definition.id} {self.run_id}"
-        )
         self._notify(RunChange.STARTED)
+        self._task = asyncio.Task(
+            self._main(),
+            loop=asyncio.get_running_loop(),
+            name=f"stream_workflows run {self.definition.id} {self.run_id}",
+            eager_start=self.engine.eager_start,
+        )
+        if not self._task.done():
+            self._task.add_done_callback(self._task_done)
 
     async def stop(self) -> None:
         """Stop the task without finishing the run (shutdown: the run is restored later)."""
@@ -296,14 +317,13 @@ class Run:
             return
         self._stopping = True
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
 
     # -- the main task ------------------------------------------------------------------
 
     async def _main(self) -> None:
+        self._main_entered = True
         final = self.position.get("final")
         try:
             if final is not None:
@@ -328,6 +348,18 @@ class Run:
             self.error = RunError(None, "internal_error", f"{type(err).__name__}: {err}")
             status = RunStatus.FAILED
         self._finish(status)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        """A run cancelled before its task took its first step never entered `_main`'s
+        handlers: finish it here, so that nobody waits for it for ever."""
+        if (
+            task.cancelled()
+            and self._cancel_requested
+            and not self._stopping
+            and not self.status.finished
+        ):
+            self._cancel_requested = False
+            self._finish(RunStatus.CANCELLED)
 
     def _finish(self, status: RunStatus) -> None:
         if status is RunStatus.FAILED and self.error is None:
@@ -502,15 +534,18 @@ class Run:
             try:
                 await asyncio.wait(tasks)
             except asyncio.CancelledError:
-                requested = self._cancel_requested
-                self._cancel_requested = False
+                requested = self._claim_cancel()
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-                if not requested or self._stopping:
+                if not requested:
                     raise
-                self._uncancel()
+                self._abandon_block(block)
                 return Outcome.CANCEL
+            for task in tasks:
+                failure = task.exception()
+                if failure is not None:  # a condition that could not be decided, or a bug
+                    raise failure
         outcomes = [Outcome(value) for value in saved["outcome"]]
         del self.position["branches"][block.id]
         self.results[block.id] = {
@@ -521,6 +556,15 @@ class Run:
         if any(outcome is not Outcome.SUCCESS for outcome in outcomes):
             return Outcome.ERROR
         return Outcome.SUCCESS
+
+    def _abandon_block(self, block: Step) -> None:
+        """Forget a cancelled parallel block's progress: its branch steps end with `cancel`,
+        and entering the block again (a loop) starts its branches afresh."""
+        self.position["branches"].pop(block.id, None)
+        for branch in block.branches:
+            for step in branch:
+                if step.id in self.active:
+                    self._leave(step, Outcome.CANCEL)
 
     async def _run_branch(
         self, branch: tuple[Step, ...], index: int, saved: dict[str, list[Any]]
@@ -539,11 +583,9 @@ class Run:
         done: dict[str, str] = self.position.setdefault("nodes", {})
         limit = asyncio.Semaphore(self.definition.max_parallel_steps)
         running: dict[asyncio.Task[Outcome], str] = {}
-        continues = self.definition.error_policy is ErrorPolicy.CONTINUE
         loop = asyncio.get_running_loop()
         while True:
-            if not continues:
-                self._skip_dependents_of_failures(nodes, done)
+            self._skip_dependents_of_failures(nodes, done)
             launching = set(running.values())
             for node in nodes.values():
                 if node.id in done or node.id in launching:
@@ -556,21 +598,29 @@ class Run:
             try:
                 finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             except asyncio.CancelledError:
-                requested = self._cancel_requested
-                self._cancel_requested = False
-                for task in running:
-                    task.cancel()
-                await asyncio.gather(*running, return_exceptions=True)
-                if not requested or self._stopping:
+                requested = self._claim_cancel()
+                await self._cancel_tasks(running)
+                if not requested:
                     raise
-                self._uncancel()
                 return RunStatus.CANCELLED
+            failure: BaseException | None = None
             for task in finished:
                 running.pop(task)
-                task.result()
-        if not continues and any(state == "failed" for state in done.values()):
-            raise _RunFailedError(self._failure("", Outcome.ERROR))
+                if failure is None and not task.cancelled():
+                    failure = task.exception()
+            if failure is not None:  # a condition that could not be decided, or a bug
+                await self._cancel_tasks(running)
+                raise failure
+        if any(state == "failed" for state in done.values()):
+            raise _RunFailedError(self.error or self._failure("", Outcome.ERROR))
         return RunStatus.SUCCEEDED
+
+    @staticmethod
+    async def _cancel_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
+        pending = list(tasks)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def _skip_dependents_of_failures(self, nodes: Mapping[str, Step], done: dict[str, str]) -> None:
         """Mark every node below a failed one as skipped, transitively."""
@@ -597,7 +647,15 @@ class Run:
                 return Outcome.SUCCESS
             self._enter(node)
             outcome = await self._execute_step(node)
-            done[node.id] = "succeeded" if outcome is Outcome.SUCCESS else "failed"
+            if outcome is Outcome.SUCCESS:
+                done[node.id] = "succeeded"
+            elif self._continues(node):
+                # continue_on_error / error_policy continue: recorded, dependents still run
+                done[node.id] = "failed_continued"
+            else:
+                done[node.id] = "failed"
+                if self.error is None:
+                    self.error = self._failure(node.id, outcome)
             self._leave(node, outcome)
             return outcome
 
@@ -632,38 +690,65 @@ class Run:
         return await self._execute_action(step, step.action)
 
     async def _execute_action(self, step: Step, action: ActionDef) -> Outcome:
-        info = self.active.setdefault(step.id, {"attempt": 0})
-        adapter = self.engine.registry.get(action.service)
+        info = self.active.get(step.id)
+        if info is None:
+            info = self.active[step.id] = {"attempt": 0}
+        registry = self.engine.registry
+        adapter = registry.get(action.service)
         try:
-            spec = self.engine.registry.spec(action.service, action.action)
+            spec = registry.spec(action.service, action.action)
         except ActionError as err:
             return self._fail(step, err)
         assert adapter is not None
-        if info.pop("in_flight", False) and adapter.external and not self.rehearsal:
-            if self.definition.interrupted_action is InterruptedAction.ERROR:
-                return self._fail(
-                    step,
-                    ActionError(
-                        "the action was in progress when the run was interrupted "
-                        "(interrupted_action: error)",
-                        error_type="interrupted",
-                    ),
-                )
-            self.history.add(self.clock.now(), "action_rerun", step.id)
+        external = adapter.external and not self.rehearsal
+        delay: float | None = None
+        resume = False
+        if info["attempt"]:
+            # Restored after this action was dispatched: finish a retry delay, rerun (or fail)
+            # an external call that was in flight, or let an internal action (a wait) go on.
+            if info.pop("retrying", False):
+                delay = self.restored_waits.pop(step.id, 0.0)
+            elif external:
+                info.pop("in_flight", None)
+                if self.definition.interrupted_action is InterruptedAction.ERROR:
+                    return self._fail(
+                        step,
+                        ActionError(
+                            "the action was in progress when the run was interrupted "
+                            "(interrupted_action: error)",
+                            error_type="interrupted",
+                        ),
+                    )
+                self.history.add(self.clock.now(), "action_rerun", step.id)
+            else:
+                resume = True
+                self.history.add(self.clock.now(), "action_resumed", step.id)
         context = _StepContext(self, step.id)
+        attempt = info["attempt"]
         while True:
-            info["attempt"] += 1
-            attempt = info["attempt"]
             started = self.clock.now()
             try:
-                params = self._params(action, spec)
-                self._dispatched(step, action, params, attempt, started)
+                if delay is not None:
+                    info["retrying"] = True
+                    await self.pausable_sleep(step.id, delay, total=delay)
+                    del info["retrying"]
+                    delay = None
+                    started = self.clock.now()
+                if resume:
+                    resume = False
+                    params = self._params(action, spec)
+                else:
+                    info["attempt"] = attempt = attempt + 1
+                    params = self._params(action, spec)
+                    if external:
+                        info["in_flight"] = True
+                    self._dispatched(step, action, params, attempt, started)
                 result = await self._call(adapter, spec, step, action, params, context, info)
             except asyncio.CancelledError:
-                if not self._cancel_requested or self._stopping:
+                if not self._claim_cancel():
                     raise
-                self._cancel_requested = False
-                self._uncancel()
+                info.pop("retrying", None)
+                info.pop("in_flight", None)
                 self.history.add(self.clock.now(), "action_cancelled", step.id)
                 return Outcome.CANCEL
             except (TemplateError, _InvalidParamsError) as err:
@@ -677,25 +762,29 @@ class Run:
                         self.clock.now(),
                         "action_retried",
                         step.id,
-                        {
-                            "attempt": attempt,
-                            "error": str(failure),
-                            "delay": round(delay, 3),
-                        },
+                        {"attempt": attempt, "error": str(failure), "delay": round(delay, 3)},
                     )
-                    await self.pausable_sleep(step.id, delay, total=delay)
                     continue
                 return self._fail(step, failure, started)
-            else:
-                self.results[step.id] = result
-                now = self.clock.now()
-                self.history.add(
-                    now,
-                    "action_succeeded",
-                    step.id,
-                    {"duration": round((now - started).total_seconds(), 6)},
-                )
-                return Outcome.SUCCESS
+            self.results[step.id] = result
+            now = self.clock.now()
+            self.history.add(
+                now,
+                "action_succeeded",
+                step.id,
+                {"duration": round((now - started).total_seconds(), 6)},
+            )
+            return Outcome.SUCCESS
+
+    def _claim_cancel(self) -> bool:
+        """Whether a CancelledError caught here is the run's cancel, to end the step with
+        the `cancel` outcome. Only the run's own task claims it: branch and DAG node tasks
+        are cancelled by the run's task, which decides for them."""
+        if not self._cancel_requested or self._stopping or asyncio.current_task() is not self._task:
+            return False
+        self._cancel_requested = False
+        self._uncancel()
+        return True
 
     def _params(self, action: ActionDef, spec: ActionSpec) -> Mapping[str, Any]:
         if not action.templated:
@@ -755,14 +844,13 @@ class Run:
         if self.rehearsal and adapter.external:
             return spec.rehearsal(params)
         timeout = action.timeout if action.timeout is not None else spec.timeout
-        if adapter.external:
-            info["in_flight"] = True
         try:
             if timeout is None:
                 return await adapter.execute(action.action, params, context)
             return await self._with_timeout(adapter, action, params, context, timeout)
         finally:
-            info.pop("in_flight", None)
+            if not self._stopping:  # a run stopped for a restart keeps it: restore decides
+                info.pop("in_flight", None)
 
     async def _with_timeout(
         self,
@@ -770,7 +858,7 @@ class Run:
         action: ActionDef,
         params: Mapping[str, Any],
         context: _StepContext,
-        timeout: float,
+        seconds: float,
     ) -> Any:
         task = asyncio.current_task()
         assert task is not None
@@ -781,13 +869,14 @@ class Run:
             expired = True
             task.cancel()
 
-        timer = self.clock.call_later(timeout, expire)
+        timer = self.clock.call_later(seconds, expire)
         try:
             return await adapter.execute(action.action, params, context)
         except asyncio.CancelledError:
-            if expired and not self._cancel_requested and not self._stopping:
-                task.uncancel()
-                raise ActionTimeoutError(f"no answer within {timeout:g} s") from None
+            # Take back our own cancellation; when nobody else cancelled the task too (the
+            # run's cancel, a shutdown), the action timed out.
+            if expired and task.uncancel() == 0:
+                raise ActionTimeoutError(f"no answer within {seconds:g} s") from None
             raise
         finally:
             timer.cancel()
@@ -822,7 +911,6 @@ class Run:
                 info.pop("wait_remaining", None)
                 ends = self.clock.now() + timedelta(seconds=remaining)
                 info["wait_ends_at"] = ends
-                self._notify(RunChange.WAITING, step_id)
                 waiter: asyncio.Future[bool] = loop.create_future()
 
                 def wake(waiter: asyncio.Future[bool] = waiter) -> None:
@@ -832,6 +920,8 @@ class Run:
                 timer = self.clock.call_later(remaining, wake)
                 self._waiters.add(waiter)
                 try:
+                    # after the waiter exists: a listener that pauses here stops this wait
+                    self._notify(RunChange.WAITING, step_id)
                     paused = await waiter
                 finally:
                     timer.cancel()
@@ -917,6 +1007,10 @@ class Run:
         self.position = _copy(data["position"])
         self._cancel_routed = bool(data.get("cancel_routed"))
         self.started_at = datetime.fromisoformat(data["started_at"])
+        if data.get("finished_at"):
+            self.finished_at = datetime.fromisoformat(data["finished_at"])
+        if data.get("error"):
+            self.error = RunError(**data["error"])
         self.errors = [RunError(**error) for error in data.get("errors", [])]
         if data.get("last_error"):
             self._last_error = RunError(**data["last_error"])

@@ -12,6 +12,8 @@ from .engine import WorkflowEngine
 from .model import WorkflowDefinition
 from .run import ActionDispatch, RehearsalPlan, Run, RunChange, RunStatus
 
+MAX_STEPS = 10_000
+
 
 @dataclass(slots=True)
 class Rehearsal:
@@ -51,14 +53,31 @@ async def rehearse(
     plan: RehearsalPlan,
     *,
     start: datetime | None = None,
+    max_steps: int = MAX_STEPS,
 ) -> Rehearsal:
-    """Run `definition` as a rehearsal to its end on a virtual clock."""
+    """Run `definition` as a rehearsal to its end on a virtual clock.
+
+    A workflow that loops for ever (a state machine cycling on its own) is stopped once it
+    has entered `max_steps` steps: the rehearsal ends `cancelled`, its error says why.
+    """
     clock = VirtualClock(start)
     actions: list[tuple[datetime, ActionDispatch]] = []
+    entered = 0
+    limited: dict[str, Any] | None = None
 
-    def listen(_run: Run, change: RunChange, detail: Any) -> None:
+    def listen(run: Run, change: RunChange, detail: Any) -> None:
+        nonlocal entered, limited
         if change is RunChange.ACTION_STARTED:
             actions.append((clock.now(), detail))
+        elif change is RunChange.STEP_ENTERED:
+            entered += 1
+            if entered > max_steps and limited is None:
+                limited = {
+                    "step": detail,
+                    "type": "rehearsal_limit",
+                    "message": f"stopped after {max_steps} steps: the workflow seems to loop",
+                }
+                run.cancel(route=False)
 
     engine = WorkflowEngine(registry, clock=clock, listener=listen)
     try:
@@ -71,7 +90,7 @@ async def rehearse(
         status=status,
         path=list(run.path),
         actions=actions,
-        error=run.error.as_dict() if run.error else None,
+        error=limited or (run.error.as_dict() if run.error else None),
         started_at=run.started_at,
         finished_at=run.finished_at,
     )

@@ -83,8 +83,7 @@ def lookup(root: Any, path: str, *, start: int = 0) -> Any:
         else:
             kind = "nothing" if value is None else f"a {type(value).__name__}"
             raise TemplateError(
-                f"'${{{path}}}': cannot look up '{part}' in {kind} "
-                f"('{'.'.join(parts[:index])}')"
+                f"'${{{path}}}': cannot look up '{part}' in {kind} ('{'.'.join(parts[:index])}')"
             )
     return value
 

@@ -1,0 +1,39 @@
+"""Logbook entries for workflow runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.components.logbook import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.core import Event, HomeAssistant, callback
+
+from .const import DOMAIN, EVENT_RUN_FINISHED, EVENT_RUN_STARTED
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,
+    async_describe_event: Callable[[str, str, Callable[[Event], dict[str, str]]], None],
+) -> None:
+    """Describe run started and finished events."""
+
+    @callback
+    def describe(event: Event) -> dict[str, str]:
+        data: dict[str, Any] = event.data
+        name = data.get("workflow_id", "workflow")
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+            view = entry.runtime_data.views.get(name)
+            if view is not None:
+                name = view.name
+        if event.event_type == EVENT_RUN_STARTED:
+            message = "started"
+        else:
+            message = f"finished: {data.get('status')}"
+            error = data.get("error")
+            if error:
+                message += f" ({error.get('step') or 'run'}: {error.get('message')})"
+        return {LOGBOOK_ENTRY_NAME: name, LOGBOOK_ENTRY_MESSAGE: message}
+
+    async_describe_event(DOMAIN, EVENT_RUN_STARTED, describe)
+    async_describe_event(DOMAIN, EVENT_RUN_FINISHED, describe)

@@ -1,0 +1,358 @@
+"""State machines: routing on outcomes, custom events and conditions; statuses per DESIGN §3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from custom_components.stream_workflows.engine import RunChange, RunStatus
+
+from .conftest import Parts
+from .helpers import build, finish
+
+NOOP = {"service": "internal", "action": "noop"}
+
+
+def peer(action: str, **params: Any) -> dict[str, Any]:
+    return {"service": "peer", "action": action, "params": params}
+
+
+def machine(parts: Parts, *states: dict[str, Any], **top: Any) -> Any:
+    return build(
+        {"id": "sm", "initial_state": states[0]["name"], "states": list(states), **top},
+        parts.engine.registry,
+    )
+
+
+async def test_success_path_history_and_listener(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {"name": "a", "action": peer("echo", value={"n": 1}), "transitions": {"success": "b"}},
+        {
+            "name": "b",
+            "action": {"service": "internal", "action": "wait", "params": {"seconds": 5}},
+            "transitions": {"success": "c"},
+        },
+        {"name": "c"},
+    )
+    run = parts.engine.start(definition)
+    assert run.status is RunStatus.RUNNING
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["a", "b", "c"]
+    assert run.results == {"a": {"n": 1}, "b": {"waited": 5}, "c": None}
+    assert run.error is None
+    assert run.finished_at is not None
+    assert (run.finished_at - run.started_at).total_seconds() == 5
+    events = [(e["event"], e.get("step")) for e in run.history.as_dicts()]
+    assert events == [
+        ("run_started", None),
+        ("step_entered", "a"),
+        ("action_started", "a"),
+        ("action_succeeded", "a"),
+        ("step_left", "a"),
+        ("step_entered", "b"),
+        ("action_started", "b"),
+        ("action_succeeded", "b"),
+        ("step_left", "b"),
+        ("step_entered", "c"),
+        ("step_left", "c"),
+        ("run_finished", None),
+    ]
+    changes = [change for _, change, _ in parts.recorder.changes]
+    assert changes == [
+        RunChange.STARTED,
+        RunChange.STEP_ENTERED,
+        RunChange.ACTION_STARTED,
+        RunChange.STEP_LEFT,
+        RunChange.STEP_ENTERED,
+        RunChange.ACTION_STARTED,
+        RunChange.WAITING,
+        RunChange.STEP_LEFT,
+        RunChange.STEP_ENTERED,
+        RunChange.STEP_LEFT,
+        RunChange.FINISHED,
+    ]
+    assert parts.engine.get(run.run_id) is None  # finished runs are forgotten
+    assert run.progress() == (3, 3)
+
+
+async def test_error_routes_and_error_without_route_fails(parts: Parts) -> None:
+    routed = machine(
+        parts,
+        {
+            "name": "a",
+            "action": peer("fail", type="boom"),
+            "transitions": {"success": "b", "error": "c"},
+        },
+        {"name": "b"},
+        {"name": "c", "action": NOOP},
+    )
+    run = parts.engine.start(routed)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["a", "c"]
+    assert run.error is None
+    unrouted = machine(
+        parts,
+        {"name": "a", "action": peer("fail", type="boom"), "transitions": {"success": "b"}},
+        {"name": "b"},
+    )
+    run = parts.engine.start(unrouted)
+    assert await finish(run) is RunStatus.FAILED
+    assert run.path == ["a"]
+    assert run.error is not None
+    assert run.error.as_dict() == {"step": "a", "type": "boom", "message": "peer refused"}
+    finished = run.history.as_dicts()[-1]
+    assert finished["event"] == "run_finished"
+    assert finished["status"] == "failed"
+    assert finished["error"] == {"step": "a", "type": "boom", "message": "peer refused"}
+
+
+async def test_terminal_state_failure_fails_the_run(parts: Parts) -> None:
+    definition = machine(parts, {"name": "a", "action": peer("fail")})
+    run = parts.engine.start(definition)
+    assert await finish(run) is RunStatus.FAILED
+    assert run.error is not None
+    assert run.error.step == "a"
+
+
+async def test_timeout_routes_to_timeout_then_error(parts: Parts) -> None:
+    both = machine(
+        parts,
+        {
+            "name": "a",
+            "action": {**peer("hang"), "timeout": 3},
+            "transitions": {"timeout": "t", "error": "e"},
+        },
+        {"name": "t"},
+        {"name": "e"},
+    )
+    run = parts.engine.start(both)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["a", "t"]
+    only_error = machine(
+        parts,
+        {"name": "a", "action": {**peer("hang"), "timeout": 3}, "transitions": {"error": "e"}},
+        {"name": "e"},
+    )
+    run = parts.engine.start(only_error)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["a", "e"]
+    failed = [e for e in run.history.as_dicts() if e["event"] == "action_failed"]
+    assert failed[0]["type"] == "timeout"
+    assert failed[0]["message"] == "no answer within 3 s"
+    assert failed[0]["duration"] == 3
+
+
+async def test_custom_events_from_results(parts: Parts) -> None:
+    states = (
+        {
+            "name": "a",
+            "action": peer("echo", value={"event": "big"}),
+            "transitions": {"big": "b", "success": "c"},
+        },
+        {"name": "b"},
+        {"name": "c"},
+    )
+    run = parts.engine.start(machine(parts, *states))
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["a", "b"]
+    fallback = (
+        {
+            "name": "a",
+            "action": peer("echo", value={"event": "other"}),
+            "transitions": {"big": "b", "success": "c"},
+        },
+        {"name": "b"},
+        {"name": "c"},
+    )
+    run = parts.engine.start(machine(parts, *fallback))
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["a", "c"]
+
+
+@pytest.mark.parametrize(
+    ("viewers", "target"),
+    [(500, "huge"), (150, "big"), (100, "big"), (99, "small"), (0, "small")],
+)
+async def test_conditional_transitions_first_match_wins(
+    parts: Parts, viewers: int, target: str
+) -> None:
+    definition = machine(
+        parts,
+        {
+            "name": "a",
+            "action": peer("echo", value={"viewers": viewers}),
+            "transitions": {
+                "success": [
+                    {"if": {"path": "a.viewers", "gte": 300}, "target": "huge"},
+                    {"if": {"path": "a.viewers", "gte": 100}, "target": "big"},
+                    {"if": {"path": "a.viewers", "gte": 50}, "target": "huge"},
+                    {"target": "small"},
+                ]
+            },
+        },
+        {"name": "huge"},
+        {"name": "big"},
+        {"name": "small"},
+    )
+    run = parts.engine.start(definition)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    if viewers >= 50 and viewers < 100:
+        target = "huge"
+    assert run.path == ["a", target]
+
+
+async def test_conditional_transition_on_variables(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {
+            "name": "a",
+            "action": NOOP,
+            "transitions": {
+                "success": [
+                    {"if": {"path": "mode", "equals": "loud"}, "target": "loud"},
+                    {"target": "quiet"},
+                ]
+            },
+        },
+        {"name": "loud"},
+        {"name": "quiet"},
+    )
+    run = parts.engine.start(definition, {"mode": "loud"})
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["a", "loud"]
+
+
+async def test_no_matching_condition_and_no_default_fails(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {
+            "name": "a",
+            "action": NOOP,
+            "transitions": {
+                "success": [{"if": {"path": "mode", "equals": "loud"}, "target": "loud"}]
+            },
+        },
+        {"name": "loud"},
+    )
+    run = parts.engine.start(definition, {"mode": "soft"})
+    assert await finish(run) is RunStatus.FAILED
+    assert run.error is not None
+    assert run.error.as_dict() == {
+        "step": "a",
+        "type": "no_transition",
+        "message": "no 'success' transition of state 'a' matched and there is no default",
+    }
+
+
+async def test_error_policy_continue_follows_success(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {"name": "a", "action": peer("fail"), "transitions": {"success": "b"}},
+        {"name": "b", "action": peer("fail")},
+        error_policy="continue",
+    )
+    run = parts.engine.start(definition)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["a", "b"]
+    assert [error.step for error in run.errors] == ["a", "b"]
+
+
+async def test_success_without_success_route_ends_the_run(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {"name": "a", "action": NOOP, "transitions": {"error": "b"}},
+        {"name": "b"},
+    )
+    run = parts.engine.start(definition)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["a"]
+
+
+async def test_loops_re_enter_states(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {
+            "name": "check",
+            "action": peer("flaky", fails=2),
+            "transitions": {"success": "done", "error": "later"},
+        },
+        {
+            "name": "later",
+            "action": {"service": "internal", "action": "wait", "params": {"seconds": 60}},
+            "transitions": {"success": "check"},
+        },
+        {"name": "done"},
+    )
+    run = parts.engine.start(definition)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["check", "later", "check", "later", "check", "done"]
+    assert run.results["check"] == {"attempts": 3}
+    assert (parts.clock.now() - run.started_at).total_seconds() == 120
+
+
+async def test_parallel_branches_in_a_state(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {
+            "name": "both",
+            "parallel": [
+                {
+                    "steps": [
+                        {"id": "slow", **peer("slow", seconds=10)},
+                        {"id": "after_slow", **peer("echo", value=1)},
+                    ]
+                },
+                {"id": "quick", **peer("echo", value=2)},
+            ],
+            "transitions": {"success": "done", "error": "oops"},
+        },
+        {"name": "done"},
+        {"name": "oops"},
+    )
+    run = parts.engine.start(definition)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path[0] == "both"
+    assert set(run.path[1:4]) == {"slow", "quick", "after_slow"}
+    assert run.path[-1] == "done"
+    assert run.results["both"] == {"slow": {"ok": True}, "after_slow": 1, "quick": 2}
+    assert parts.peer.finished.index("quick") < parts.peer.finished.index("slow")
+    assert "branches" not in run.position or not run.position["branches"]
+
+
+async def test_a_failed_branch_fails_the_block(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {
+            "name": "both",
+            "parallel": [
+                {"steps": [{"id": "bad", **peer("fail")}, {"id": "never", **NOOP}]},
+                {"id": "good", **peer("slow", seconds=5)},
+            ],
+            "transitions": {"success": "done", "error": "oops"},
+        },
+        {"name": "done"},
+        {"name": "oops"},
+    )
+    run = parts.engine.start(definition)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert "never" not in run.path
+    assert "good" in parts.peer.finished  # the other branch still finished
+    assert run.path[-1] == "oops"
+
+
+async def test_state_with_no_action_only_routes(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {
+            "name": "start",
+            "transitions": {"success": [{"if": {"path": "go"}, "target": "b"}, {"target": "c"}]},
+        },
+        {"name": "b"},
+        {"name": "c"},
+    )
+    run = parts.engine.start(definition, {"go": True})
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == ["start", "b"]
+    assert parts.recorder.dispatches == []

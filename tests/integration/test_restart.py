@@ -1,0 +1,82 @@
+"""Runs survive a Home Assistant restart: stop mid-wait, start again with the same storage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant import loader
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_test_home_assistant,
+)
+
+from custom_components.stream_workflows.const import DOMAIN, STORAGE_KEY_RUNS
+
+from .test_setup import entity_id
+
+
+async def _start_again(config_dir: Path, entry: MockConfigEntry):  # type: ignore[no-untyped-def]
+    context = async_test_home_assistant(config_dir=str(config_dir))
+    hass2 = await context.__aenter__()
+    hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+    new_entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=entry.title,
+        data=dict(entry.data),
+        options=dict(entry.options),
+        entry_id=entry.entry_id,
+    )
+    new_entry.add_to_hass(hass2)
+    assert await hass2.config_entries.async_setup(new_entry.entry_id)
+    await hass2.async_block_till_done()
+    return context, hass2
+
+
+async def test_wait_continues_with_remaining_time(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    seed_workflows: Path,
+    config_dir: Path,
+    setup_entry: Callable[[], Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await setup_entry()
+    await hass.services.async_call(
+        DOMAIN,
+        "run",
+        {"workflow_id": "raid_workflow", "variables": {"raid_target": "friend"}, "rehearsal": True},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=10))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    await hass.async_stop()
+
+    saved = hass_storage[STORAGE_KEY_RUNS]["data"]["runs"]
+    assert len(saved) == 1
+    assert saved[0]["position"]["state"] == "wait_for_raid"
+    assert saved[0]["path"] == ["prepare_raid", "announce_raid", "wait_for_raid"]
+
+    context, hass2 = await _start_again(config_dir, entry)
+    try:
+        sensor = entity_id(hass2, "sensor", "raid_workflow_state")
+        assert hass2.states.get(sensor).state == "wait_for_raid"
+        freezer.tick(timedelta(seconds=15))
+        async_fire_time_changed(hass2)
+        await hass2.async_block_till_done()
+        assert hass2.states.get(sensor).state == "wait_for_raid"  # 25 of 30 s have passed
+        freezer.tick(timedelta(seconds=6))
+        async_fire_time_changed(hass2)
+        await hass2.async_block_till_done()
+        state = hass2.states.get(sensor)
+        assert state.state == "succeeded"
+    finally:
+        await hass2.async_stop(force=True)
+        await context.__aexit__(None, None, None)

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .connections import (
+    KIND_DISCORD,
+    KIND_OBS,
+    async_setup_discord,
+    async_setup_obs,
+    async_unload_discord,
+    async_unload_obs,
+    entry_kind,
+)
 from .const import CONF_VARIABLES, DOMAIN
 from .manager import WorkflowManager
 from .services import async_register_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: dict[str, list[Platform]] = {
+    "core": [Platform.BUTTON, Platform.SENSOR, Platform.SWITCH],
+    KIND_OBS: [Platform.BINARY_SENSOR, Platform.SENSOR],
+    KIND_DISCORD: [],
+}
 
-type StreamWorkflowsConfigEntry = ConfigEntry[WorkflowManager]
+# The core entry holds a WorkflowManager; connection entries hold their connection.
+type StreamWorkflowsConfigEntry = ConfigEntry[Any]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -25,11 +41,21 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEntry) -> bool:
-    """Load workflows, restore runs and add the entities."""
+    """Set up the core entry (workflows) or a connection entry."""
+    kind = entry_kind(entry)
+    if kind == KIND_OBS:
+        entry.runtime_data = await async_setup_obs(hass, entry)
+    elif kind == KIND_DISCORD:
+        entry.runtime_data = await async_setup_discord(hass, entry)
+    else:
+        entry.runtime_data = await _async_setup_core(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS.get(kind, []))
+    return True
+
+
+async def _async_setup_core(hass: HomeAssistant, entry: ConfigEntry) -> WorkflowManager:
     manager = WorkflowManager(hass, entry)
     await manager.async_setup()
-    entry.runtime_data = manager
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     async def options_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
         manager.engine.globals = dict(entry.options.get(CONF_VARIABLES, {}))
@@ -39,10 +65,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEnt
 
     entry.async_on_unload(entry.add_update_listener(options_updated))
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop))
-    return True
+    return manager
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEntry) -> bool:
-    """Save and stop every run, then remove the entities."""
-    await entry.runtime_data.async_stop()
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Save and stop every run (core), or disconnect (connections)."""
+    kind = entry_kind(entry)
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS.get(kind, []))
+    if kind == KIND_OBS:
+        await async_unload_obs(hass, entry.runtime_data)
+    elif kind == KIND_DISCORD:
+        await async_unload_discord(hass, entry.runtime_data)
+    else:
+        await entry.runtime_data.async_stop()
+    return unloaded

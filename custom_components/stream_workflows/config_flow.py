@@ -1,7 +1,14 @@
-"""Adding Stream Workflows asks nothing (one submit); settings live in options/reconfigure."""
+"""Config flows: the core entry asks nothing (one submit); connections are validated when entered.
+
+The first entry is the core (the workflows). Adding the integration again offers a menu of
+connections: OBS Studio (host, port, password: checked by logging in), Discord (a bot token
+and/or a webhook: each checked against Discord). Each connection is an entry of its own with
+reauthentication and reconfiguration.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
@@ -11,12 +18,53 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlow,
 )
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import callback
-from homeassistant.helpers.selector import ObjectSelector, TextSelector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    ObjectSelector,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 
+from . import connections
+from .adapters.discord_client import validate_discord_bot, validate_discord_webhook
+from .adapters.obs_client import validate_obs
+from .connections import (
+    CONF_BOT_TOKEN,
+    CONF_CONNECTION,
+    CONF_WEBHOOK_URL,
+    KIND_CORE,
+    KIND_DISCORD,
+    KIND_OBS,
+    entry_kind,
+)
 from .const import CONF_FOLDER, CONF_VARIABLES, DEFAULT_FOLDER, DOMAIN
 
 FOLDER_SCHEMA = vol.Schema({vol.Required(CONF_FOLDER): TextSelector()})
+PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+OBS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_HOST, default="127.0.0.1"): TextSelector(),
+        vol.Required(CONF_PORT, default=4455): vol.All(
+            NumberSelector(
+                NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
+            ),
+            vol.Coerce(int),
+        ),
+        vol.Optional(CONF_PASSWORD, default=""): PASSWORD,
+    }
+)
+DISCORD_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_BOT_TOKEN, default=""): PASSWORD,
+        vol.Optional(CONF_WEBHOOK_URL, default=""): PASSWORD,
+    }
+)
 
 
 def _folder_error(folder: str) -> str | None:
@@ -28,23 +76,130 @@ def _folder_error(folder: str) -> str | None:
 
 
 class StreamWorkflowsConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up Stream Workflows."""
+    """Set up Stream Workflows and its connections."""
 
     VERSION = 1
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One submit, nothing to fill in."""
+        """The core entry first (one submit); afterwards, a menu of connections."""
+        if self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, KIND_CORE):
+            return self.async_show_menu(step_id="user", menu_options=[KIND_OBS, KIND_DISCORD])
         if user_input is not None:
+            await self.async_set_unique_id(KIND_CORE)
+            self._abort_if_unique_id_configured()
             return self.async_create_entry(
                 title="Stream Workflows", data={CONF_FOLDER: DEFAULT_FOLDER}
             )
-        return self.async_show_form(step_id="user", data_schema=vol.Schema({}))
+        return self.async_show_form(step_id="core", data_schema=vol.Schema({}))
+
+    async def async_step_core(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The submit of the core entry's (empty) form."""
+        return await self.async_step_user(user_input)
+
+    # -- OBS ----------------------------------------------------------------------------
+
+    async def async_step_obs(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Host, port and password of obs-websocket, checked by logging in."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _obs_data(user_input)
+            await self.async_set_unique_id(f"{KIND_OBS}_{data[CONF_HOST]}_{data[CONF_PORT]}")
+            self._abort_if_unique_id_configured()
+            error = await validate_obs(data[CONF_HOST], data[CONF_PORT], data[CONF_PASSWORD])
+            if error is None:
+                return self.async_create_entry(
+                    title=f"OBS Studio ({data[CONF_HOST]}:{data[CONF_PORT]})", data=data
+                )
+            errors["base"] = error
+        return self.async_show_form(
+            step_id=KIND_OBS,
+            data_schema=self.add_suggested_values_to_schema(OBS_SCHEMA, user_input or {}),
+            errors=errors,
+        )
+
+    # -- Discord ------------------------------------------------------------------------
+
+    async def async_step_discord(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A bot token, a webhook address, or both; each checked against Discord."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self._check_discord(user_input)
+            if not errors:
+                await self.async_set_unique_id(KIND_DISCORD)
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(title="Discord", data=data)
+        return self.async_show_form(step_id=KIND_DISCORD, data_schema=DISCORD_SCHEMA, errors=errors)
+
+    async def _check_discord(
+        self, user_input: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        token = str(user_input.get(CONF_BOT_TOKEN, "")).strip()
+        webhook = str(user_input.get(CONF_WEBHOOK_URL, "")).strip()
+        errors: dict[str, str] = {}
+        if not token and not webhook:
+            errors["base"] = "discord_needs_one"
+            return {}, errors
+        session = async_get_clientsession(self.hass)
+        if token:
+            error = await validate_discord_bot(
+                token, session=session, api_base=connections.discord_api_base
+            )
+            if error:
+                errors[CONF_BOT_TOKEN] = error
+        if webhook:
+            error = await validate_discord_webhook(webhook, session=session)
+            if error:
+                errors[CONF_WEBHOOK_URL] = error
+        data = {CONF_CONNECTION: KIND_DISCORD, CONF_BOT_TOKEN: token, CONF_WEBHOOK_URL: webhook}
+        return data, errors
+
+    # -- reauthentication and reconfiguration --------------------------------------------
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """OBS's password changed (or Discord's token was revoked)."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if entry_kind(entry) == KIND_DISCORD:
+            if user_input is not None:
+                data, errors = await self._check_discord(user_input)
+                if not errors:
+                    return self.async_update_reload_and_abort(entry, data=data)
+            return self.async_show_form(
+                step_id="reauth_confirm", data_schema=DISCORD_SCHEMA, errors=errors
+            )
+        if user_input is not None:
+            error = await validate_obs(
+                entry.data[CONF_HOST], entry.data[CONF_PORT], user_input.get(CONF_PASSWORD, "")
+            )
+            if error is None:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_PASSWORD: user_input.get(CONF_PASSWORD, "")}
+                )
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Optional(CONF_PASSWORD, default=""): PASSWORD}),
+            description_placeholders={"host": f"{entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}"},
+            errors=errors,
+        )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the folder workflow files are read from."""
+        """Change the workflow folder (core), OBS's address, or Discord's credentials."""
         entry = self._get_reconfigure_entry()
+        kind = entry_kind(entry)
+        if kind == KIND_OBS:
+            return await self._reconfigure_obs(entry, user_input)
+        if kind == KIND_DISCORD:
+            return await self._reconfigure_discord(entry, user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             error = _folder_error(user_input[CONF_FOLDER])
@@ -56,15 +211,78 @@ class StreamWorkflowsConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                FOLDER_SCHEMA, user_input or {CONF_FOLDER: entry.data.get(CONF_FOLDER, DEFAULT_FOLDER)}
+                FOLDER_SCHEMA,
+                user_input or {CONF_FOLDER: entry.data.get(CONF_FOLDER, DEFAULT_FOLDER)},
             ),
             errors=errors,
         )
+
+    async def _reconfigure_obs(
+        self, entry: ConfigEntry, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _obs_data(user_input)
+            error = await validate_obs(data[CONF_HOST], data[CONF_PORT], data[CONF_PASSWORD])
+            if error is None:
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data=data,
+                    title=f"OBS Studio ({data[CONF_HOST]}:{data[CONF_PORT]})",
+                    unique_id=f"{KIND_OBS}_{data[CONF_HOST]}_{data[CONF_PORT]}",
+                )
+            errors["base"] = error
+        suggested = user_input or {
+            CONF_HOST: entry.data[CONF_HOST],
+            CONF_PORT: entry.data[CONF_PORT],
+        }
+        return self.async_show_form(
+            step_id="reconfigure_obs",
+            data_schema=self.add_suggested_values_to_schema(OBS_SCHEMA, suggested),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_obs(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return await self._reconfigure_obs(self._get_reconfigure_entry(), user_input)
+
+    async def _reconfigure_discord(
+        self, entry: ConfigEntry, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self._check_discord(user_input)
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reconfigure_discord", data_schema=DISCORD_SCHEMA, errors=errors
+        )
+
+    async def async_step_reconfigure_discord(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return await self._reconfigure_discord(self._get_reconfigure_entry(), user_input)
 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
         return StreamWorkflowsOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Only the core entry has options (the shared variables)."""
+        return entry_kind(config_entry) == KIND_CORE
+
+
+def _obs_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        CONF_CONNECTION: KIND_OBS,
+        CONF_HOST: str(user_input[CONF_HOST]).strip(),
+        CONF_PORT: int(user_input[CONF_PORT]),
+        CONF_PASSWORD: str(user_input.get(CONF_PASSWORD, "")),
+    }
 
 
 class StreamWorkflowsOptionsFlow(OptionsFlow):

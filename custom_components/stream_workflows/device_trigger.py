@@ -6,15 +6,18 @@ from typing import Any
 
 import voluptuous as vol
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
+from homeassistant.components.device_automation.exceptions import (
+    InvalidDeviceAutomationConfig,
+)
 from homeassistant.components.homeassistant.triggers import event as event_trigger
 from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_STATE, CONF_TYPE
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
-from homeassistant.exceptions import InvalidDeviceAutomationConfig
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, EVENT_RUN_FINISHED, EVENT_STATE_CHANGED
+from .services import core_manager
 
 TRIGGER_ENTERED_STATE = "entered_state"
 TRIGGER_FINISHED = "finished"
@@ -54,13 +57,13 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
         {**base, CONF_TYPE: TRIGGER_FINISHED},
         {**base, CONF_TYPE: TRIGGER_FAILED},
     ]
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        definition = entry.runtime_data.workflows.get(workflow_id)
-        if definition is not None:
-            triggers.extend(
-                {**base, CONF_TYPE: TRIGGER_ENTERED_STATE, CONF_STATE: step}
-                for step in definition.all_steps()
-            )
+    manager = core_manager(hass)
+    definition = manager.workflows.get(workflow_id) if manager else None
+    if definition is not None:
+        triggers.extend(
+            {**base, CONF_TYPE: TRIGGER_ENTERED_STATE, CONF_STATE: step}
+            for step in definition.all_steps()
+        )
     return triggers
 
 
@@ -82,9 +85,9 @@ async def async_attach_trigger(
             data["status"] = "failed"
     event_config = event_trigger.TRIGGER_SCHEMA(
         {
-            event_trigger.CONF_PLATFORM: "event",
+            CONF_PLATFORM: "event",
             event_trigger.CONF_EVENT_TYPE: event_type,
-            event_trigger.CONF_EVENT_DATA: data,
+            "event_data": data,
         }
     )
     return await event_trigger.async_attach_trigger(

@@ -32,7 +32,9 @@ class HassEventHub:
     def fire(self, event: str, data: Mapping[str, Any]) -> None:
         self._hass.bus.async_fire(event, dict(data))
 
-    def listen(self, event: str, callback_: Callable[[Mapping[str, Any]], None]) -> Callable[[], None]:
+    def listen(
+        self, event: str, callback_: Callable[[Mapping[str, Any]], None]
+    ) -> Callable[[], None]:
         @callback
         def forward(hass_event: Event) -> None:
             callback_(json_safe(hass_event.data))

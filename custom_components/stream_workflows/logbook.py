@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from homeassistant.components.logbook import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN, EVENT_RUN_FINISHED, EVENT_RUN_STARTED
+from .services import core_manager
 
 
 @callback
@@ -20,12 +21,12 @@ def async_describe_events(
 
     @callback
     def describe(event: Event) -> dict[str, str]:
-        data: dict[str, Any] = event.data
+        data: Mapping[str, Any] = event.data
         name = data.get("workflow_id", "workflow")
-        for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-            view = entry.runtime_data.views.get(name)
-            if view is not None:
-                name = view.name
+        manager = core_manager(hass)
+        view = manager.views.get(name) if manager else None
+        if view is not None:
+            name = view.name
         if event.event_type == EVENT_RUN_STARTED:
             message = "started"
         else:

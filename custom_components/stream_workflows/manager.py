@@ -23,10 +23,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 
-from .adapters.discord import DiscordAdapter
-from .adapters.internal import InternalAdapter
-from .adapters.obs import ObsAdapter
-from .adapters.twitch import TwitchAdapter
+from .connections import shared_registry
 from .const import (
     CHECKPOINT_DELAY,
     CONF_FOLDER,
@@ -42,7 +39,6 @@ from .const import (
     STORAGE_VERSION,
 )
 from .engine import (
-    AdapterRegistry,
     InputError,
     Run,
     RunChange,
@@ -51,7 +47,7 @@ from .engine import (
     WorkflowDefinition,
     WorkflowEngine,
 )
-from .hass_engine import HassEventHub, hass_clock, homeassistant_adapter, template_evaluator
+from .hass_engine import HassEventHub, hass_clock, template_evaluator
 from .services_per_workflow import register_workflow_service, remove_workflow_service
 from .sources import WorkflowSource, check_ids, load_folder, load_stored
 from .triggers import attach_triggers
@@ -112,15 +108,7 @@ class WorkflowManager:
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         self.hass = hass
         self.entry = entry
-        self.registry = AdapterRegistry(
-            [
-                InternalAdapter(),
-                homeassistant_adapter(hass),
-                ObsAdapter(),
-                TwitchAdapter(),
-                DiscordAdapter(),
-            ]
-        )
+        self.registry = shared_registry(hass)
         self.engine = WorkflowEngine(
             self.registry,
             clock=hass_clock(),
@@ -490,7 +478,6 @@ class WorkflowManager:
                 "error": run.error.as_dict() if run.error else None,
             },
         )
-
 
 
 def _run_state(run: Run) -> str:

@@ -13,9 +13,11 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from . import StreamWorkflowsConfigEntry
+from .connections import KIND_OBS, entry_kind
 from .const import STATUSES
 from .entity import WorkflowEntity
 from .manager import WorkflowManager
+from .obs_entity import ObsEntity
 
 PARALLEL_UPDATES = 0
 
@@ -25,18 +27,25 @@ STATE_DESCRIPTION = SensorEntityDescription(
     device_class=SensorDeviceClass.ENUM,
 )
 
+SCENE_DESCRIPTION = SensorEntityDescription(key="scene", translation_key="obs_scene")
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: StreamWorkflowsConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Add a state sensor per workflow, now and for workflows added by a reload."""
+    """Add a state sensor per workflow (core entry), or OBS's scene sensor (OBS entry)."""
+    if entry_kind(entry) == KIND_OBS:
+        async_add_entities([ObsSceneSensor(entry, entry.runtime_data, SCENE_DESCRIPTION)])
+        return
     manager = entry.runtime_data
 
     @callback
     def add(workflow_ids: list[str]) -> None:
-        async_add_entities(WorkflowStateSensor(manager, workflow_id) for workflow_id in workflow_ids)
+        async_add_entities(
+            WorkflowStateSensor(manager, workflow_id) for workflow_id in workflow_ids
+        )
 
     add(list(manager.workflows))
     entry.async_on_unload(manager.async_add_workflows_listener(add))
@@ -76,3 +85,15 @@ class WorkflowStateSensor(WorkflowEntity, SensorEntity):
             attributes["wait_ends_at"] = view.wait_ends_at.isoformat()
             attributes["wait_total"] = view.wait_total
         return attributes
+
+
+class ObsSceneSensor(ObsEntity, SensorEntity):
+    """The scene OBS has on program."""
+
+    @property
+    def available(self) -> bool:
+        return self.link.snapshot.connected
+
+    @property
+    def native_value(self) -> str | None:
+        return self.link.snapshot.scene_name

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util.json import JsonValueType
 
 from .const import (
     ATTR_DEFINITION,
@@ -55,13 +55,23 @@ SAVE_SCHEMA = vol.Schema({vol.Required(ATTR_DEFINITION): dict})
 DELETE_SCHEMA = vol.Schema({vol.Required(ATTR_WORKFLOW_ID): cv.string})
 
 
+def core_manager(hass: HomeAssistant) -> WorkflowManager | None:
+    """The manager of the loaded core entry, if any."""
+    from .manager import WorkflowManager
+
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        manager = getattr(entry, "runtime_data", None)
+        if isinstance(manager, WorkflowManager):
+            return manager
+    return None
+
+
 def get_manager(hass: HomeAssistant) -> WorkflowManager:
     """The loaded manager; a translated error when the integration is not set up."""
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is ConfigEntryState.LOADED and hasattr(entry, "runtime_data"):
-            manager: WorkflowManager = entry.runtime_data
-            return manager
-    raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+    manager = core_manager(hass)
+    if manager is None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+    return manager
 
 
 def _workflow_ids(hass: HomeAssistant, manager: WorkflowManager, data: dict[str, Any]) -> list[str]:
@@ -84,7 +94,8 @@ def _workflow_ids(hass: HomeAssistant, manager: WorkflowManager, data: dict[str,
                 wid
                 for wid in manager.workflows
                 if entry.unique_id.startswith(f"{wid}_")
-                and entry.unique_id[len(wid) + 1 :] in ("state", "running", "run", "pause", "resume", "cancel")
+                and entry.unique_id[len(wid) + 1 :]
+                in ("state", "running", "run", "pause", "resume", "cancel")
             ),
             None,
         )
@@ -149,7 +160,7 @@ def async_register_services(hass: HomeAssistant) -> None:
                     "state": view.state if view else None,
                 }
             )
-        return {"workflows": workflows}
+        return {"workflows": cast(list[JsonValueType], workflows)}
 
     async def save_workflow(call: ServiceCall) -> ServiceResponse:
         workflow_id = await get_manager(hass).async_save_workflow(dict(call.data[ATTR_DEFINITION]))

@@ -79,7 +79,8 @@ def check_ids(sources: Iterable[WorkflowSource]) -> dict[str, WorkflowSource]:
             source.problems.append(
                 Problem(
                     "id",
-                    f"workflow id '{definition.id}' is already used by {by_id[definition.id].label}",
+                    f"workflow id '{definition.id}' is already used by "
+                    f"{by_id[definition.id].label}",
                 )
             )
             source.definition = None

@@ -48,7 +48,10 @@ async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: flo
 
 
 async def test_run_with_wait_returns_outcome(
-    hass: HomeAssistant, seed_workflows: Any, setup_entry: Callable[[], Any], freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    seed_workflows: Any,
+    setup_entry: Callable[[], Any],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     await setup_entry()
     call = hass.services.async_call(
@@ -68,7 +71,10 @@ async def test_run_with_wait_returns_outcome(
 
 
 async def test_pause_resume_cancel_and_events(
-    hass: HomeAssistant, seed_workflows: Any, setup_entry: Callable[[], Any], freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    seed_workflows: Any,
+    setup_entry: Callable[[], Any],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     await setup_entry()
     events: list[Event] = []
@@ -93,13 +99,13 @@ async def test_pause_resume_cancel_and_events(
         await hass.services.async_call(
             DOMAIN, "pause", {"workflow_id": "raid_workflow"}, blocking=True
         )
-    await hass.services.async_call(
-        DOMAIN, "resume", {"entity_id": [sensor]}, blocking=True
-    )
+    await hass.services.async_call(DOMAIN, "resume", {"entity_id": [sensor]}, blocking=True)
     assert hass.states.get(sensor).state == "wait_for_raid"
     await tick(hass, freezer, 15)
     assert hass.states.get(sensor).state == "wait_for_raid"  # 25 of 30 s
-    await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "raid_workflow"}, blocking=True)
+    await hass.services.async_call(
+        DOMAIN, "cancel", {"workflow_id": "raid_workflow"}, blocking=True
+    )
     await hass.async_block_till_done()
     state = hass.states.get(sensor)
     assert state.state == "cancelled"
@@ -116,7 +122,10 @@ async def test_pause_resume_cancel_and_events(
 
 
 async def test_per_workflow_service_fields_and_response(
-    hass: HomeAssistant, write_workflow: Callable[[str, Any], Any], setup_entry: Callable[[], Any], freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    write_workflow: Callable[[str, Any], Any],
+    setup_entry: Callable[[], Any],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     write_workflow("greeting.json", GREETING)
     await setup_entry()
@@ -127,7 +136,9 @@ async def test_per_workflow_service_fields_and_response(
     assert described["fields"]["times"]["default"] == 1
     assert described["fields"]["who"]["selector"] == {"text": {}}
     task = asyncio.get_running_loop().create_task(
-        hass.services.async_call(DOMAIN, "greeting", {"who": "chat"}, blocking=True, return_response=True)
+        hass.services.async_call(
+            DOMAIN, "greeting", {"who": "chat"}, blocking=True, return_response=True
+        )
     )
     await hass.async_block_till_done()
     await tick(hass, freezer, 6)
@@ -144,7 +155,9 @@ async def test_bad_input_is_rejected_and_nothing_starts(
     with pytest.raises(ServiceValidationError, match="who"):
         await hass.services.async_call(DOMAIN, "greeting", {}, blocking=True)
     with pytest.raises(ServiceValidationError, match="integer"):
-        await hass.services.async_call(DOMAIN, "greeting", {"who": "x", "times": "two"}, blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "greeting", {"who": "x", "times": "two"}, blocking=True
+        )
     with pytest.raises(ServiceValidationError, match="nope"):
         await hass.services.async_call(DOMAIN, "run", {"workflow_id": "nope"}, blocking=True)
     with pytest.raises(ServiceValidationError):
@@ -162,12 +175,17 @@ async def test_single_mode_rejects_second_run(
     await hass.services.async_call(DOMAIN, "run", RAID, blocking=True)
     with pytest.raises(ServiceValidationError, match="already running"):
         await hass.services.async_call(DOMAIN, "run", RAID, blocking=True)
-    await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "raid_workflow"}, blocking=True)
+    await hass.services.async_call(
+        DOMAIN, "cancel", {"workflow_id": "raid_workflow"}, blocking=True
+    )
     await hass.async_block_till_done()
 
 
 async def test_queued_mode_runs_one_after_another(
-    hass: HomeAssistant, write_workflow: Callable[[str, Any], Any], setup_entry: Callable[[], Any], freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    write_workflow: Callable[[str, Any], Any],
+    setup_entry: Callable[[], Any],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     write_workflow("greeting.json", GREETING)
     await setup_entry()
@@ -208,7 +226,10 @@ async def test_switch_and_buttons(
     assert hass.states.get(raid).state == "failed"
     with pytest.raises(ServiceValidationError):
         await hass.services.async_call(
-            "button", "press", {"entity_id": entity_id(hass, "button", "raid_workflow_resume")}, blocking=True
+            "button",
+            "press",
+            {"entity_id": entity_id(hass, "button", "raid_workflow_resume")},
+            blocking=True,
         )
 
 
@@ -227,11 +248,16 @@ async def test_switch_off_cancels(
 
 
 async def test_list_reports_validity(
-    hass: HomeAssistant, seed_workflows: Any, write_workflow: Callable[[str, Any], Any], setup_entry: Callable[[], Any]
+    hass: HomeAssistant,
+    seed_workflows: Any,
+    write_workflow: Callable[[str, Any], Any],
+    setup_entry: Callable[[], Any],
 ) -> None:
     write_workflow("broken.yaml", "id: broken\nsteps: [\n")
     await setup_entry()
-    response = await hass.services.async_call(DOMAIN, "list", {}, blocking=True, return_response=True)
+    response = await hass.services.async_call(
+        DOMAIN, "list", {}, blocking=True, return_response=True
+    )
     by_source = {item["source"]: item for item in response["workflows"]}
     assert by_source["raid_workflow.json"]["valid"] is True
     assert by_source["raid_workflow.json"]["status"] == "idle"
@@ -240,7 +266,10 @@ async def test_list_reports_validity(
 
 
 async def test_save_and_delete_stored_workflow(
-    hass: HomeAssistant, config_dir: Any, setup_entry: Callable[[], Any], hass_storage: dict[str, Any]
+    hass: HomeAssistant,
+    config_dir: Any,
+    setup_entry: Callable[[], Any],
+    hass_storage: dict[str, Any],
 ) -> None:
     await setup_entry()
     response = await hass.services.async_call(
@@ -253,10 +282,14 @@ async def test_save_and_delete_stored_workflow(
         await hass.services.async_call(
             DOMAIN, "save_workflow", {"definition": {"id": "x", "steps": []}}, blocking=True
         )
-    await hass.services.async_call(DOMAIN, "delete_workflow", {"workflow_id": "greeting"}, blocking=True)
+    await hass.services.async_call(
+        DOMAIN, "delete_workflow", {"workflow_id": "greeting"}, blocking=True
+    )
     assert not hass.services.has_service(DOMAIN, "greeting")
     with pytest.raises(ServiceValidationError):
-        await hass.services.async_call(DOMAIN, "delete_workflow", {"workflow_id": "greeting"}, blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "delete_workflow", {"workflow_id": "greeting"}, blocking=True
+        )
 
 
 async def test_reserved_id_is_rejected(
@@ -264,7 +297,9 @@ async def test_reserved_id_is_rejected(
 ) -> None:
     write_workflow("run.json", {**GREETING, "id": "run"})
     await setup_entry()
-    response = await hass.services.async_call(DOMAIN, "list", {}, blocking=True, return_response=True)
+    response = await hass.services.async_call(
+        DOMAIN, "list", {}, blocking=True, return_response=True
+    )
     item = response["workflows"][0]
     assert item["valid"] is False
     assert "built-in" in item["errors"][0]

@@ -64,4 +64,5 @@ async def test_run_waits_and_finishes(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert hass.states.get(sensor).state == "succeeded"
-    assert events and events[-1].data["status"] == "succeeded"
+    assert events
+    assert events[-1].data["status"] == "succeeded"

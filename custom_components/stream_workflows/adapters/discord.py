@@ -1,4 +1,10 @@
-"""The `discord` service: messages through a bot token or a webhook (catalog)."""
+"""The `discord` service: messages through a bot token or a webhook (the catalog).
+
+With a bot token, `channel_id` names the channel to post in. With a webhook, messages go to
+the webhook's own channel and `channel_id` may be left out. When both are configured, a message
+with `channel_id` goes through the bot and one without through the webhook.
+The connection lives in `discord_client`.
+"""
 
 from __future__ import annotations
 
@@ -20,17 +26,25 @@ ACTIONS: dict[str, ActionSpec] = {
     for spec in (
         ActionSpec(
             name="send_channel_message",
-            description="Post a message in a channel (bot token) or through the webhook.",
+            description=(
+                "Post a message: in `channel_id` through the bot, or through the webhook "
+                "(then `channel_id` may be left out)."
+            ),
             params=vol.Schema(
                 {
                     vol.Optional("channel_id"): _snowflake,
                     vol.Required("message"): vol.All(str, vol.Length(min=1, max=2000)),
                 }
             ),
-            result={"id": "the message's id", "channel_id": "where it was posted"},
+            result={
+                "id": "the message's id",
+                "channel_id": "the channel it was posted in",
+                "via": "'bot' or 'webhook'",
+            },
             rehearsal=lambda params: {
                 "id": "100000000000000001",
                 "channel_id": params.get("channel_id", "webhook"),
+                "via": "bot" if "channel_id" in params else "webhook",
             },
         ),
     )

@@ -20,9 +20,10 @@ def _number(value: Any) -> float | int:
     """A non-negative number of seconds, kept as written (30 stays 30)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise vol.Invalid(f"expected a number of seconds, got {value!r}")
-    if value < 0:
-        raise vol.Invalid(f"expected a number of seconds of 0 or more, got {value}")
-    return value
+    seconds: float | int = value
+    if seconds < 0:
+        raise vol.Invalid(f"expected a number of seconds of 0 or more, got {seconds}")
+    return seconds
 
 
 def _until(value: Any) -> str:
@@ -72,7 +73,10 @@ ACTIONS: dict[str, ActionSpec] = {
             name="log",
             description="Write a message to the run's history and the log.",
             params=vol.Schema(
-                {vol.Required("message"): str, vol.Optional("level", default="info"): vol.In(LOG_LEVELS)}
+                {
+                    vol.Required("message"): str,
+                    vol.Optional("level", default="info"): vol.In(LOG_LEVELS),
+                }
             ),
             result={"message": "the message written"},
             timeout=None,
@@ -163,6 +167,9 @@ def _seconds_until(until: str, ctx: ActionContext) -> float:
 
 async def _wait_for_event(params: Mapping[str, Any], ctx: ActionContext) -> Any:
     match: Mapping[str, Any] = params["match"]
+    if ctx.rehearsal:
+        # Nothing outside a rehearsal fires events: the event arrives, as its spec says.
+        return ACTIONS["wait_for_event"].rehearsal(params)
     loop = asyncio.get_running_loop()
     arrived: asyncio.Future[Mapping[str, Any]] = loop.create_future()
 
@@ -173,7 +180,8 @@ async def _wait_for_event(params: Mapping[str, Any], ctx: ActionContext) -> Any:
     remove = ctx.events.listen(params["event"], on_event)
     timer = loop.create_task(ctx.sleep(params["timeout"]))
     try:
-        await asyncio.wait({arrived, timer}, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Future[Any]] = {arrived, timer}
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
     finally:
         remove()
         timer.cancel()

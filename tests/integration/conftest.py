@@ -63,6 +63,7 @@ def mock_entry() -> MockConfigEntry:
         data={CONF_FOLDER: "stream_workflows"},
         options={"variables": {"config": {"discord_channel_id": "123456789012345678"}}},
         entry_id="stream_workflows_entry",
+        unique_id="core",
     )
 
 

@@ -9,15 +9,34 @@ before or after the core entry is used by every run from that moment on.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from aiohttp import ClientError, ClientResponseError
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import (
+    CONF_ACCESS_TOKEN,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_TOKEN,
+    EVENT_HOMEASSISTANT_STOP,
+)
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    LocalOAuth2Implementation,
+    OAuth2Session,
+    async_get_config_entry_implementation,
+)
+from twitchAPI.helper import (
+    TWITCH_API_BASE_URL,
+    TWITCH_AUTH_BASE_URL,
+    TWITCH_EVENT_SUB_WEBSOCKET_URL,
+)
 
 from .adapters.base import ConnectedAdapter
 from .adapters.discord import DiscordAdapter
@@ -26,6 +45,7 @@ from .adapters.internal import InternalAdapter
 from .adapters.obs import ObsAdapter
 from .adapters.obs_client import ObsConnection, ObsSnapshot
 from .adapters.twitch import TwitchAdapter
+from .adapters.twitch_client import TwitchAuthError, TwitchConnectError, TwitchConnection
 from .const import DOMAIN, EVENT_STREAM
 from .engine import AdapterRegistry
 from .hass_engine import homeassistant_adapter
@@ -35,6 +55,7 @@ _LOGGER = logging.getLogger(__name__)
 CONF_CONNECTION: Final = "connection"
 CONF_BOT_TOKEN: Final = "bot_token"
 CONF_WEBHOOK_URL: Final = "webhook_url"
+CONF_REFRESH_TOKEN: Final = "refresh_token"
 KIND_CORE: Final = "core"
 KIND_OBS: Final = "obs"
 KIND_TWITCH: Final = "twitch"
@@ -43,6 +64,10 @@ DATA_REGISTRY: Final = f"{DOMAIN}_adapters"
 
 # Where Discord is reached; tests point it at a local server speaking Discord's REST format.
 discord_api_base: str = DISCORD_API
+# Where Twitch is reached (Helix, OAuth, EventSub); tests point them at a local Twitch.
+twitch_base_url: str = TWITCH_API_BASE_URL
+twitch_auth_base_url: str = TWITCH_AUTH_BASE_URL
+twitch_eventsub_url: str = TWITCH_EVENT_SUB_WEBSOCKET_URL
 
 
 def entry_kind(entry: ConfigEntry) -> str:
@@ -133,6 +158,13 @@ async def async_setup_obs(hass: HomeAssistant, entry: ConfigEntry) -> ObsLink:
         raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="obs_invalid_auth")
     link = ObsLink(connection)
     _adapter(hass, KIND_OBS).connection = connection
+
+    async def stop_on_shutdown(_event: Event) -> None:
+        await connection.stop()
+
+    entry.async_on_unload(
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_on_shutdown)
+    )
     return link
 
 
@@ -163,3 +195,126 @@ async def async_unload_discord(hass: HomeAssistant, connection: DiscordConnectio
     if adapter.connection is connection:
         adapter.connection = None
     await connection.close()
+
+
+@dataclass(slots=True)
+class TwitchLink:
+    """A running Twitch connection and the entities that show it."""
+
+    connection: TwitchConnection
+    listeners: list[CALLBACK_TYPE] = field(default_factory=list)
+
+    @callback
+    def add_listener(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    @callback
+    def changed(self) -> None:
+        for listener in list(self.listeners):
+            listener()
+
+
+async def _twitch_implementation(
+    hass: HomeAssistant, entry: ConfigEntry
+) -> LocalOAuth2Implementation:
+    """The application credentials the entry was authorized with."""
+    try:
+        implementation = await async_get_config_entry_implementation(hass, entry)
+    except ValueError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="twitch_no_credentials"
+        ) from err
+    if not isinstance(implementation, LocalOAuth2Implementation):
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="twitch_no_credentials"
+        )
+    return implementation
+
+
+async def async_setup_twitch(hass: HomeAssistant, entry: ConfigEntry) -> TwitchLink:
+    """Connect to Twitch as the authorized broadcaster and listen for stream events.
+
+    Home Assistant's OAuth2 session refreshes an expired token first; afterwards twitchAPI
+    refreshes it whenever Twitch answers 401, and each new pair is written to the entry.
+    Tokens that cannot be refreshed (revoked, or the app's secret changed) start a reauth.
+    """
+    implementation = await _twitch_implementation(hass, entry)
+    session = OAuth2Session(hass, entry, implementation)
+    try:
+        await session.async_ensure_token_valid()
+    except ClientResponseError as err:
+        if 400 <= err.status < 500:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="twitch_invalid_auth"
+            ) from err
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="twitch_cannot_connect"
+        ) from err
+    except (ClientError, TimeoutError) as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="twitch_cannot_connect"
+        ) from err
+    link: TwitchLink | None = None
+
+    @callback
+    def on_event(name: str, data: dict[str, Any]) -> None:
+        fire_stream_event(hass, KIND_TWITCH, name, data)
+        if link is not None:
+            link.changed()
+
+    @callback
+    def on_tokens(access_token: str, refresh_token: str) -> None:
+        old: dict[str, Any] = dict(entry.data[CONF_TOKEN])
+        # twitchAPI's refresh does not say how long the new token lives: assume as long as
+        # the last one. Should it expire sooner, twitchAPI refreshes it on Twitch's 401.
+        lifetime = int(old.get("expires_in") or 3600)
+        token = {
+            **old,
+            CONF_ACCESS_TOKEN: access_token,
+            CONF_REFRESH_TOKEN: refresh_token,
+            "expires_at": time.time() + lifetime,
+        }
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_TOKEN: token})
+
+    @callback
+    def on_auth_failed(reason: str) -> None:
+        entry.async_start_reauth(hass)
+        if link is not None:
+            link.changed()
+
+    token = entry.data[CONF_TOKEN]
+    connection = TwitchConnection(
+        app_id=implementation.client_id,
+        app_secret=implementation.client_secret,
+        access_token=token[CONF_ACCESS_TOKEN],
+        refresh_token=token.get(CONF_REFRESH_TOKEN, ""),
+        base_url=twitch_base_url,
+        auth_base_url=twitch_auth_base_url,
+        eventsub_url=twitch_eventsub_url,
+        on_event=on_event,
+        on_tokens=on_tokens,
+        on_auth_failed=on_auth_failed,
+    )
+    try:
+        await connection.start()
+    except TwitchAuthError as err:
+        await connection.stop()
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="twitch_invalid_auth"
+        ) from err
+    except TwitchConnectError as err:
+        await connection.stop()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="twitch_cannot_connect"
+        ) from err
+    link = TwitchLink(connection)
+    _adapter(hass, KIND_TWITCH).connection = connection
+    return link
+
+
+async def async_unload_twitch(hass: HomeAssistant, link: TwitchLink) -> None:
+    adapter = _adapter(hass, KIND_TWITCH)
+    if adapter.connection is link.connection:
+        adapter.connection = None
+    await link.connection.stop()

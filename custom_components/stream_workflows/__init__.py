@@ -13,10 +13,13 @@ from homeassistant.helpers.typing import ConfigType
 from .connections import (
     KIND_DISCORD,
     KIND_OBS,
+    KIND_TWITCH,
     async_setup_discord,
     async_setup_obs,
+    async_setup_twitch,
     async_unload_discord,
     async_unload_obs,
+    async_unload_twitch,
     entry_kind,
 )
 from .const import CONF_VARIABLES, DOMAIN
@@ -27,6 +30,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: dict[str, list[Platform]] = {
     "core": [Platform.BUTTON, Platform.SENSOR, Platform.SWITCH],
     KIND_OBS: [Platform.BINARY_SENSOR, Platform.SENSOR],
+    KIND_TWITCH: [Platform.BINARY_SENSOR],
     KIND_DISCORD: [],
 }
 
@@ -45,6 +49,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEnt
     kind = entry_kind(entry)
     if kind == KIND_OBS:
         entry.runtime_data = await async_setup_obs(hass, entry)
+    elif kind == KIND_TWITCH:
+        entry.runtime_data = await async_setup_twitch(hass, entry)
     elif kind == KIND_DISCORD:
         entry.runtime_data = await async_setup_discord(hass, entry)
     else:
@@ -74,6 +80,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEn
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS.get(kind, []))
     if kind == KIND_OBS:
         await async_unload_obs(hass, entry.runtime_data)
+    elif kind == KIND_TWITCH:
+        await async_unload_twitch(hass, entry, entry.runtime_data)
     elif kind == KIND_DISCORD:
         await async_unload_discord(hass, entry.runtime_data)
     else:

@@ -1,9 +1,10 @@
-"""OBS connection state, streaming and recording, as binary sensors."""
+"""OBS connection state, streaming and recording; Twitch EventSub connection: binary sensors."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -16,8 +17,9 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from . import StreamWorkflowsConfigEntry
 from .adapters.obs_client import ObsSnapshot
-from .connections import KIND_OBS, entry_kind
+from .connections import KIND_OBS, KIND_TWITCH, entry_kind
 from .obs_entity import ObsEntity
+from .twitch_entity import TwitchEntity
 
 PARALLEL_UPDATES = 0
 
@@ -59,7 +61,10 @@ async def async_setup_entry(
     entry: StreamWorkflowsConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Add the OBS binary sensors of an OBS connection entry."""
+    """Add the OBS binary sensors of an OBS entry, or the connection sensor of a Twitch entry."""
+    if entry_kind(entry) == KIND_TWITCH:
+        async_add_entities([TwitchConnectedSensor(entry, entry.runtime_data, TWITCH_CONNECTED)])
+        return
     if entry_kind(entry) != KIND_OBS:
         return
     async_add_entities(
@@ -80,3 +85,37 @@ class ObsBinarySensor(ObsEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool:
         return self.entity_description.is_on(self.link.snapshot)
+
+
+TWITCH_CONNECTED = BinarySensorEntityDescription(
+    key="connected",
+    translation_key="twitch_connected",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+class TwitchConnectedSensor(TwitchEntity, BinarySensorEntity):
+    """On while Twitch's EventSub session is open (stream events arrive).
+
+    twitchAPI reports no connection changes, so the state is also polled; an event or a lost
+    authorization updates it at once.
+    """
+
+    _attr_should_poll = True
+
+    @property
+    def is_on(self) -> bool:
+        connection = self.link.connection
+        return connection.connected and connection.eventsub_connected
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        connection = self.link.connection
+        return {
+            "login": connection.login,
+            "authorized": connection.connected,
+            "events": sorted(connection.subscribed),
+            "unavailable_events": dict(connection.failed_events),
+            "missing_scopes": connection.missing_scopes,
+        }

@@ -1,25 +1,30 @@
 """Config flows: the core entry asks nothing (one submit); connections are validated when entered.
 
 The first entry is the core (the workflows). Adding the integration again offers a menu of
-connections: OBS Studio (host, port, password: checked by logging in), Discord (a bot token
-and/or a webhook: each checked against Discord). Each connection is an entry of its own with
+connections: OBS Studio (host, port, password: checked by logging in), Twitch (signing in
+through Twitch's OAuth2 authorization code flow with the application credentials entered in
+Home Assistant; the token is checked and names the account), Discord (a bot token and/or a
+webhook: each checked against Discord). Each connection is an entry of its own with
 reauthentication and reconfiguration.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
     ConfigEntry,
-    ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
 )
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_TOKEN
 from homeassistant.core import callback
+from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -34,17 +39,22 @@ from homeassistant.helpers.selector import (
 from . import connections
 from .adapters.discord_client import validate_discord_bot, validate_discord_webhook
 from .adapters.obs_client import validate_obs
+from .adapters.twitch import REQUIRED_SCOPES
+from .adapters.twitch_client import validate_twitch
 from .connections import (
     CONF_BOT_TOKEN,
     CONF_CONNECTION,
+    CONF_REFRESH_TOKEN,
     CONF_WEBHOOK_URL,
     KIND_CORE,
     KIND_DISCORD,
     KIND_OBS,
+    KIND_TWITCH,
     entry_kind,
 )
 from .const import CONF_FOLDER, CONF_VARIABLES, DEFAULT_FOLDER, DOMAIN
 
+_LOGGER = logging.getLogger(__name__)
 FOLDER_SCHEMA = vol.Schema({vol.Required(CONF_FOLDER): TextSelector()})
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 OBS_SCHEMA = vol.Schema(
@@ -75,15 +85,28 @@ def _folder_error(folder: str) -> str | None:
     return None
 
 
-class StreamWorkflowsConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up Stream Workflows and its connections."""
+class StreamWorkflowsConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN):
+    """Set up Stream Workflows and its connections (and Twitch's OAuth2 sign-in)."""
 
+    DOMAIN = DOMAIN
     VERSION = 1
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger of the OAuth2 steps."""
+        return _LOGGER
+
+    @property
+    def extra_authorize_data(self) -> dict[str, Any]:
+        """Ask Twitch for every scope the actions and stream events need."""
+        return {"scope": " ".join(REQUIRED_SCOPES)}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The core entry first (one submit); afterwards, a menu of connections."""
         if self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, KIND_CORE):
-            return self.async_show_menu(step_id="user", menu_options=[KIND_OBS, KIND_DISCORD])
+            return self.async_show_menu(
+                step_id="user", menu_options=[KIND_OBS, KIND_TWITCH, KIND_DISCORD]
+            )
         if user_input is not None:
             await self.async_set_unique_id(KIND_CORE)
             self._abort_if_unique_id_configured()
@@ -116,6 +139,51 @@ class StreamWorkflowsConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(OBS_SCHEMA, user_input or {}),
             errors=errors,
         )
+
+    # -- Twitch -------------------------------------------------------------------------
+
+    async def async_step_twitch(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Sign in with Twitch: pick the application credentials, then authorize at Twitch."""
+        return await self.async_step_pick_implementation()
+
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Check the new token, name the account, and create (or update) its entry."""
+        implementation = self.flow_impl
+        token = dict(data[CONF_TOKEN])
+        check = await validate_twitch(
+            getattr(implementation, "client_id", ""),
+            getattr(implementation, "client_secret", ""),
+            token[CONF_ACCESS_TOKEN],
+            token.get(CONF_REFRESH_TOKEN, ""),
+            auth_base_url=connections.twitch_auth_base_url,
+        )
+        if check.error is not None:
+            return self.async_abort(reason=check.error)
+        if check.refreshed:
+            token[CONF_ACCESS_TOKEN] = check.access_token
+            token[CONF_REFRESH_TOKEN] = check.refresh_token
+        if check.missing_scopes:
+            _LOGGER.warning(
+                "Twitch granted %s without the scopes %s",
+                check.login,
+                ", ".join(check.missing_scopes),
+            )
+        entry_data = {CONF_CONNECTION: KIND_TWITCH, **data, CONF_TOKEN: token}
+        title = f"Twitch ({check.login})"
+        await self.async_set_unique_id(check.user_id)
+        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            entry = (
+                self._get_reauth_entry()
+                if self.source == SOURCE_REAUTH
+                else self._get_reconfigure_entry()
+            )
+            self._abort_if_unique_id_mismatch(
+                reason="wrong_account",
+                description_placeholders={"title": entry.title, "login": str(check.login)},
+            )
+            return self.async_update_reload_and_abort(entry, data=entry_data, title=title)
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=title, data=entry_data)
 
     # -- Discord ------------------------------------------------------------------------
 
@@ -158,13 +226,29 @@ class StreamWorkflowsConfigFlow(ConfigFlow, domain=DOMAIN):
     # -- reauthentication and reconfiguration --------------------------------------------
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """OBS's password changed (or Discord's token was revoked)."""
+        """OBS's password changed (or Discord's token, or Twitch's authorization, was revoked)."""
+        if entry_data.get(CONF_CONNECTION) == KIND_TWITCH:
+            return await self.async_step_reauth_twitch()
         return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_twitch(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Twitch refused the tokens: sign in with Twitch again."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reauth_twitch",
+                data_schema=vol.Schema({}),
+                description_placeholders={"title": self._get_reauth_entry().title},
+            )
+        return await self.async_step_pick_implementation()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         entry = self._get_reauth_entry()
+        if entry_kind(entry) == KIND_TWITCH:
+            return await self.async_step_reauth_twitch(user_input)
         errors: dict[str, str] = {}
         if entry_kind(entry) == KIND_DISCORD:
             if user_input is not None:
@@ -193,11 +277,14 @@ class StreamWorkflowsConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the workflow folder (core), OBS's address, or Discord's credentials."""
+        """Change the workflow folder (core), OBS's address, Discord's credentials, or sign in
+        with Twitch again (to grant scopes added since, or use other application credentials)."""
         entry = self._get_reconfigure_entry()
         kind = entry_kind(entry)
         if kind == KIND_OBS:
             return await self._reconfigure_obs(entry, user_input)
+        if kind == KIND_TWITCH:
+            return await self.async_step_reconfigure_twitch()
         if kind == KIND_DISCORD:
             return await self._reconfigure_discord(entry, user_input)
         errors: dict[str, str] = {}
@@ -246,6 +333,17 @@ class StreamWorkflowsConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         return await self._reconfigure_obs(self._get_reconfigure_entry(), user_input)
+
+    async def async_step_reconfigure_twitch(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reconfigure_twitch",
+                data_schema=vol.Schema({}),
+                description_placeholders={"title": self._get_reconfigure_entry().title},
+            )
+        return await self.async_step_pick_implementation()
 
     async def _reconfigure_discord(
         self, entry: ConfigEntry, user_input: dict[str, Any] | None

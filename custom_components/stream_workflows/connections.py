@@ -25,7 +25,12 @@ from homeassistant.const import (
     EVENT_HOMEASSISTANT_STOP,
 )
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
     LocalOAuth2Implementation,
@@ -162,9 +167,7 @@ async def async_setup_obs(hass: HomeAssistant, entry: ConfigEntry) -> ObsLink:
     async def stop_on_shutdown(_event: Event) -> None:
         await connection.stop()
 
-    entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_on_shutdown)
-    )
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_on_shutdown))
     return link
 
 
@@ -221,7 +224,7 @@ async def _twitch_implementation(
     """The application credentials the entry was authorized with."""
     try:
         implementation = await async_get_config_entry_implementation(hass, entry)
-    except ValueError as err:
+    except (ValueError, HomeAssistantError) as err:  # newer cores: ImplementationUnavailableError
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="twitch_no_credentials"
         ) from err
@@ -309,12 +312,43 @@ async def async_setup_twitch(hass: HomeAssistant, entry: ConfigEntry) -> TwitchL
             translation_domain=DOMAIN, translation_key="twitch_cannot_connect"
         ) from err
     link = TwitchLink(connection)
+    _update_scope_issue(hass, entry, connection)
     _adapter(hass, KIND_TWITCH).connection = connection
+
+    async def stop_on_shutdown(_event: Event) -> None:
+        await connection.stop()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_on_shutdown))
     return link
 
 
-async def async_unload_twitch(hass: HomeAssistant, link: TwitchLink) -> None:
+def _scope_issue_id(entry: ConfigEntry) -> str:
+    return f"twitch_missing_scopes_{entry.entry_id}"
+
+
+def _update_scope_issue(
+    hass: HomeAssistant, entry: ConfigEntry, connection: TwitchConnection
+) -> None:
+    """A Repairs issue while the token lacks scopes some actions or stream events need."""
+    missing = connection.missing_scopes
+    if not missing:
+        ir.async_delete_issue(hass, DOMAIN, _scope_issue_id(entry))
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _scope_issue_id(entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="twitch_missing_scopes",
+        translation_placeholders={"title": entry.title, "scopes": ", ".join(missing)},
+    )
+
+
+async def async_unload_twitch(hass: HomeAssistant, entry: ConfigEntry, link: TwitchLink) -> None:
     adapter = _adapter(hass, KIND_TWITCH)
     if adapter.connection is link.connection:
         adapter.connection = None
     await link.connection.stop()
+    # Raised again by the next setup if still true; gone with the entry otherwise.
+    ir.async_delete_issue(hass, DOMAIN, _scope_issue_id(entry))

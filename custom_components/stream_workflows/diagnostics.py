@@ -8,6 +8,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from . import StreamWorkflowsConfigEntry
+from .connections import KIND_CORE, KIND_TWITCH, TwitchLink, entry_kind
 
 # Keys whose values never leave Home Assistant: tokens, passwords, webhook addresses.
 TO_REDACT = {
@@ -27,6 +28,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: StreamWorkflowsConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for the config entry."""
+    if entry_kind(entry) != KIND_CORE:
+        return async_redact_data(_connection_diagnostics(entry), TO_REDACT)
     manager = entry.runtime_data
     return async_redact_data(
         {
@@ -49,3 +52,21 @@ async def async_get_config_entry_diagnostics(
         },
         TO_REDACT,
     )
+
+
+def _connection_diagnostics(entry: StreamWorkflowsConfigEntry) -> dict[str, Any]:
+    """A connection entry: its settings (secrets redacted) and what its connection reports."""
+    found: dict[str, Any] = {"entry": {"data": dict(entry.data), "options": dict(entry.options)}}
+    link = getattr(entry, "runtime_data", None)
+    if entry_kind(entry) == KIND_TWITCH and isinstance(link, TwitchLink):
+        connection = link.connection
+        found["connection"] = {
+            "login": connection.login,
+            "authorized": connection.connected,
+            "eventsub_connected": connection.eventsub_connected,
+            "scopes": list(connection.scopes),
+            "missing_scopes": connection.missing_scopes,
+            "events": sorted(connection.subscribed),
+            "unavailable_events": dict(connection.failed_events),
+        }
+    return found

@@ -28,7 +28,7 @@ async def test_core_entry_is_one_submit(hass: HomeAssistant, config_dir: Any) ->
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["obs", "discord"]
+    assert result["menu_options"] == ["obs", "twitch", "discord"]
 
 
 async def test_options_set_shared_variables(

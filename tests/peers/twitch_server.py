@@ -5,7 +5,11 @@ its own endpoint overrides (`base_url`, `auth_base_url`, EventSub's `connection_
 
 - Helix answers `{"data": [...]}` envelopes and errors as `{"error", "status", "message"}`;
   it checks the `Client-Id` header, the bearer token, its scopes and the broadcaster id.
-- `POST /oauth2/token` (grant_type=refresh_token) rotates a token pair; `GET /oauth2/validate`
+- `GET /oauth2/authorize` is the authorization code flow's consent page, answered at once:
+  it redirects to `redirect_uri` with `code` and `state` (the user `authorizing` agreed), or
+  with `error=access_denied` when `deny_authorization` is set.
+- `POST /oauth2/token` trades an authorization code (grant_type=authorization_code) for a
+  token pair, or rotates a pair (grant_type=refresh_token); `GET /oauth2/validate`
   (header `Authorization: OAuth <token>`) answers client_id, login, scopes, user_id.
 - `GET /ws` is the EventSub websocket: `session_welcome` on connect, then whatever the test
   sends: `notification`, `session_keepalive`, `session_reconnect`, `revocation`, each with
@@ -34,6 +38,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 from multidict import CIMultiDict
+from yarl import URL
 
 CLIENT_ID = "peer0client0id0000000000000000"
 CLIENT_SECRET = "peer0client0secret000000000000"
@@ -149,6 +154,11 @@ class TwitchPeer:
         self.channel: dict[str, Any] = {"title": "", "game_id": "", "tags": []}
         self.dropped_messages: set[str] = set()
         self.refuse_websocket = False
+        self.authorizing: dict[str, Any] = self.broadcaster
+        """The user who signs in on the authorize page."""
+        self.deny_authorization = False
+        self.codes: dict[str, tuple[Token, str]] = {}
+        """Authorization codes not yet traded: code -> (token to issue, redirect_uri)."""
         self._failures: dict[tuple[str, str], deque[Failure]] = {}
         self._holds: dict[tuple[str, str], asyncio.Event] = {}
         self._ids = itertools.count(1)
@@ -166,6 +176,7 @@ class TwitchPeer:
 
     async def start(self) -> None:
         app = web.Application(middlewares=[self._middleware])
+        app.router.add_get("/oauth2/authorize", self._authorize)
         app.router.add_post("/oauth2/token", self._token)
         app.router.add_get("/oauth2/validate", self._validate)
         app.router.add_get("/ws", self._websocket)
@@ -434,6 +445,27 @@ class TwitchPeer:
 
     # -- OAuth --------------------------------------------------------------------------
 
+    async def _authorize(self, request: web.Request) -> web.Response:
+        query = {k: v[0] for k, v in _query(request).items()}
+        if query.get("client_id") != self.client_id:
+            return _oauth_error(400, "invalid client")
+        if query.get("response_type") != "code" or not query.get("redirect_uri"):
+            return _oauth_error(400, "invalid request")
+        target = URL(query["redirect_uri"])
+        params: dict[str, str] = {}
+        if self.deny_authorization:
+            params["error"] = "access_denied"
+            params["error_description"] = "The user denied you access"
+        else:
+            code = _token()
+            scopes = query.get("scope", "").split()
+            self.codes[code] = (Token(self.authorizing["id"], scopes), query["redirect_uri"])
+            params["code"] = code
+            params["scope"] = " ".join(scopes)
+        if "state" in query:
+            params["state"] = query["state"]
+        raise web.HTTPFound(str(target.update_query(params)))
+
     async def _token(self, request: web.Request) -> web.Response:
         form = request["body"] or {}
         form = {**{k: v[0] for k, v in _query(request).items()}, **form}
@@ -443,6 +475,8 @@ class TwitchPeer:
             return web.json_response(
                 {"status": 403, "message": "invalid client secret"}, status=403
             )
+        if form.get("grant_type") == "authorization_code":
+            return self._trade_code(form)
         if form.get("grant_type") != "refresh_token":
             return web.json_response(
                 {"status": 400, "message": "unsupported grant type"}, status=400
@@ -463,6 +497,26 @@ class TwitchPeer:
                 "scope": fresh.scopes,
                 "token_type": "bearer",
                 "expires_in": 14400,
+            }
+        )
+
+    def _trade_code(self, form: dict[str, Any]) -> web.Response:
+        issued = self.codes.pop(form.get("code", ""), None)
+        if issued is None or issued[1] != form.get("redirect_uri"):
+            return web.json_response(
+                {"status": 400, "message": "Invalid authorization code"}, status=400
+            )
+        token, _redirect = issued
+        access, refresh = _token(), _token(50)
+        self.tokens[access] = token
+        self.refresh_tokens[refresh] = token
+        return web.json_response(
+            {
+                "access_token": access,
+                "expires_in": 14124,
+                "refresh_token": refresh,
+                "scope": token.scopes,
+                "token_type": "bearer",
             }
         )
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 SNAPSHOT_VERSION = 1
+YIELD_EVERY = 64  # steps in a row without suspending before a run yields to the event loop
 
 
 class RunStatus(StrEnum):
@@ -199,6 +200,7 @@ class Run:
         self._cancel_requested = False
         self._cancel_routed = False
         self._stopping = False
+        self._unyielded = 0
         self._main_entered = False
 
     # -- public control ---------------------------------------------------------------
@@ -662,7 +664,14 @@ class Run:
     # -- one step -----------------------------------------------------------------------
 
     async def _boundary(self) -> None:
-        """Where a pause takes effect."""
+        """Where a pause takes effect; and where, every `YIELD_EVERY` steps, the run lets
+        the event loop have a turn: steps that finish at once (noops, routing-only states)
+        never suspend, so a loop of them would otherwise hold the loop (and a cancel) for ever.
+        """
+        self._unyielded += 1
+        if self._unyielded >= YIELD_EVERY:
+            self._unyielded = 0
+            await asyncio.sleep(0)
         while self._pause_requested:
             if self._resumed is None:
                 self._resumed = asyncio.Event()

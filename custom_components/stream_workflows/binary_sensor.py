@@ -15,9 +15,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from . import StreamWorkflowsConfigEntry
 from .adapters.obs_client import ObsSnapshot
 from .connections import KIND_OBS, KIND_TWITCH, entry_kind
+from .hass_setup import StreamWorkflowsConfigEntry
 from .obs_entity import ObsEntity
 from .twitch_entity import TwitchEntity
 

@@ -9,8 +9,8 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from . import StreamWorkflowsConfigEntry
 from .entity import WorkflowEntity
+from .hass_setup import StreamWorkflowsConfigEntry
 from .manager import WorkflowManager
 
 PARALLEL_UPDATES = 0

@@ -7,8 +7,8 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from . import StreamWorkflowsConfigEntry
 from .connections import KIND_CORE, KIND_TWITCH, TwitchLink, entry_kind
+from .hass_setup import StreamWorkflowsConfigEntry
 
 # Keys whose values never leave Home Assistant: tokens, passwords, webhook addresses.
 TO_REDACT = {

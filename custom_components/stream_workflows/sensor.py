@@ -12,10 +12,10 @@ from homeassistant.components.sensor import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from . import StreamWorkflowsConfigEntry
 from .connections import KIND_OBS, entry_kind
 from .const import STATUSES
 from .entity import WorkflowEntity
+from .hass_setup import StreamWorkflowsConfigEntry
 from .manager import WorkflowManager
 from .obs_entity import ObsEntity
 

@@ -8,8 +8,8 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from . import StreamWorkflowsConfigEntry
 from .entity import WorkflowEntity
+from .hass_setup import StreamWorkflowsConfigEntry
 from .manager import WorkflowManager
 
 PARALLEL_UPDATES = 0

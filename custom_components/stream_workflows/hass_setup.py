@@ -1,0 +1,89 @@
+"""Setting up and unloading the config entries (the integration module delegates here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .connections import (
+    KIND_DISCORD,
+    KIND_OBS,
+    KIND_TWITCH,
+    async_setup_discord,
+    async_setup_obs,
+    async_setup_twitch,
+    async_unload_discord,
+    async_unload_obs,
+    async_unload_twitch,
+    entry_kind,
+)
+from .const import CONF_VARIABLES, DOMAIN
+from .manager import WorkflowManager
+from .services import async_register_services
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+PLATFORMS: dict[str, list[Platform]] = {
+    "core": [Platform.BUTTON, Platform.SENSOR, Platform.SWITCH],
+    KIND_OBS: [Platform.BINARY_SENSOR, Platform.SENSOR],
+    KIND_TWITCH: [Platform.BINARY_SENSOR],
+    KIND_DISCORD: [],
+}
+
+# The core entry holds a WorkflowManager; connection entries hold their connection.
+type StreamWorkflowsConfigEntry = ConfigEntry[Any]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_register_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEntry) -> bool:
+    """Set up the core entry (workflows) or a connection entry."""
+    kind = entry_kind(entry)
+    if kind == KIND_OBS:
+        entry.runtime_data = await async_setup_obs(hass, entry)
+    elif kind == KIND_TWITCH:
+        entry.runtime_data = await async_setup_twitch(hass, entry)
+    elif kind == KIND_DISCORD:
+        entry.runtime_data = await async_setup_discord(hass, entry)
+    else:
+        entry.runtime_data = await _async_setup_core(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS.get(kind, []))
+    return True
+
+
+async def _async_setup_core(hass: HomeAssistant, entry: ConfigEntry) -> WorkflowManager:
+    manager = WorkflowManager(hass, entry)
+    await manager.async_setup()
+
+    async def options_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
+        manager.engine.globals = dict(entry.options.get(CONF_VARIABLES, {}))
+
+    async def stop(event: Event) -> None:
+        await manager.async_stop()
+
+    entry.async_on_unload(entry.add_update_listener(options_updated))
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop))
+    return manager
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEntry) -> bool:
+    """Save and stop every run (core), or disconnect (connections)."""
+    kind = entry_kind(entry)
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS.get(kind, []))
+    if kind == KIND_OBS:
+        await async_unload_obs(hass, entry.runtime_data)
+    elif kind == KIND_TWITCH:
+        await async_unload_twitch(hass, entry, entry.runtime_data)
+    elif kind == KIND_DISCORD:
+        await async_unload_discord(hass, entry.runtime_data)
+    else:
+        await entry.runtime_data.async_stop()
+    return unloaded

@@ -13,3 +13,4 @@ from tests.integration.conftest import (  # noqa: F401
     workflow_folder,
     write_workflow,
 )
+from tests.integration.test_twitch_connection import credentials, sign_in, twitch  # noqa: F401

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -191,7 +192,11 @@ async def access_token(url: str) -> str:
     async with aiohttp.ClientSession() as session:
         async with session.post(
             f"{url}/auth/login_flow",
-            json={"client_id": client_id, "handler": ["homeassistant", None], "redirect_uri": client_id},
+            json={
+                "client_id": client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": client_id,
+            },
         ) as resp:
             flow = await resp.json()
         async with session.post(
@@ -201,7 +206,11 @@ async def access_token(url: str) -> str:
             result = await resp.json()
         async with session.post(
             f"{url}/auth/token",
-            data={"grant_type": "authorization_code", "code": result["result"], "client_id": client_id},
+            data={
+                "grant_type": "authorization_code",
+                "code": result["result"],
+                "client_id": client_id,
+            },
         ) as resp:
             return str((await resp.json())["access_token"])
 
@@ -223,12 +232,13 @@ async def long_lived_token(url: str, config: Path) -> str:
     saved = config / ".demo-token"
     if saved.exists():
         token = saved.read_text().strip()
-        async with aiohttp.ClientSession() as session:
-            async with session.get(
-                f"{url}/api/", headers={"Authorization": f"Bearer {token}"}
-            ) as resp:
-                if resp.status == 200:
-                    return token
+        headers = {"Authorization": f"Bearer {token}"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{url}/api/", headers=headers) as resp,
+        ):
+            if resp.status == 200:
+                return token
     token = str(
         await websocket(
             url,
@@ -268,10 +278,13 @@ async def add_entry(url: str, token: str, menu_choice: str | None, data: dict[st
 
 
 async def entries(url: str, token: str) -> list[dict[str, Any]]:
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
-        async with session.get(f"{url}/api/config/config_entries/entry?domain=stream_workflows") as resp:
-            result: list[dict[str, Any]] = await resp.json()
-            return result
+    address = f"{url}/api/config/config_entries/entry?domain=stream_workflows"
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
+        session.get(address) as resp,
+    ):
+        result: list[dict[str, Any]] = await resp.json()
+        return result
 
 
 def start_obs(config: Path) -> subprocess.Popen[bytes] | None:
@@ -280,8 +293,16 @@ def start_obs(config: Path) -> subprocess.Popen[bytes] | None:
         print("  OBS Studio / Xvfb not installed: the OBS steps will report not_connected.")
         return None
     return subprocess.Popen(
-        [str(REPO / "scripts" / "obs-headless"), "start", "--port", "4455",
-         "--password", "demo-obs", "--dir", str(config / "obs")],
+        [
+            str(REPO / "scripts" / "obs-headless"),
+            "start",
+            "--port",
+            "4455",
+            "--password",
+            "demo-obs",
+            "--dir",
+            str(config / "obs"),
+        ],
     )
 
 
@@ -296,7 +317,7 @@ async def main() -> None:
     url = f"http://127.0.0.1:{args.port}"
     prepare(config, args.port)
     obs = None if args.no_obs else start_obs(config)
-    log = open(config / "home-assistant.log", "ab")  # noqa: SIM115
+    log = open(config / "home-assistant.log", "ab")  # noqa: SIM115  (closed in `finally`)
     hass = subprocess.Popen(
         [str(VENV_BIN / "hass"), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT
     )
@@ -307,25 +328,32 @@ async def main() -> None:
         token = await long_lived_token(url, config)
         if not await entries(url, token):
             await add_entry(url, token, None, {})
-        if obs is not None and not any(
-            e.get("title", "").startswith("OBS") for e in await entries(url, token)
-        ):
-            if obs.wait(timeout=60) == 0:
-                await add_entry(
-                    url, token, "obs", {"host": "127.0.0.1", "port": 4455, "password": "demo-obs"}
-                )
+        has_obs = any(e.get("title", "").startswith("OBS") for e in await entries(url, token))
+        if obs is not None and not has_obs and obs.wait(timeout=60) == 0:
+            await add_entry(
+                url, token, "obs", {"host": "127.0.0.1", "port": 4455, "password": "demo-obs"}
+            )
         deck = config / "demo-deck.yaml"
         deck.write_text(DECK.format(url=url))
         env = {**os.environ, "STREAMDECK_BRIDGE_TOKEN": token}
         bridge = subprocess.Popen(
-            [str(VENV_BIN / "streamdeck-bridge"), "--config", str(deck), "--virtual", args.model,
-             "--port", str(args.deck_port), "-v"],
+            [
+                str(VENV_BIN / "streamdeck-bridge"),
+                "--config",
+                str(deck),
+                "--virtual",
+                args.model,
+                "--port",
+                str(args.deck_port),
+                "-v",
+            ],
             env=env,
         )
         print(
             f"\n  Home Assistant:  {url}  (user {USER}, password {PASSWORD})"
             f"\n  Virtual deck:    http://127.0.0.1:{args.deck_port}"
-            f"\n  Workflows:       config/stream_workflows/ (edit, then call stream_workflows.reload)"
+            "\n  Workflows:       config/stream_workflows/"
+            " (edit, then call stream_workflows.reload)"
             "\n\nPress Ctrl-C to stop.\n"
         )
         stop = asyncio.Event()
@@ -333,10 +361,8 @@ async def main() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         while not stop.is_set() and hass.poll() is None:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
-            except TimeoutError:
-                pass
     finally:
         for proc in (bridge, hass):
             if proc is not None and proc.poll() is None:

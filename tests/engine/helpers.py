@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 import voluptuous as vol
@@ -50,7 +51,7 @@ class Recorder:
     def __init__(self) -> None:
         self.dispatches: list[ActionDispatch] = []
         self.changes: list[tuple[str, RunChange, Any]] = []
-        self.hooks: list[Callable[[Run, RunChange, Any], None]] = []
+        self.hooks: list[Callable[[Run, RunChange, Any], object]] = []
 
     def __call__(self, run: Run, change: RunChange, detail: Any) -> None:
         self.changes.append((run.run_id, change, detail))
@@ -159,6 +160,12 @@ async def until(condition: Callable[[], bool], rounds: int = 20_000) -> None:
             return
         await asyncio.sleep(0)
     raise AssertionError("condition never held")
+
+
+def ended(run: Run) -> datetime:
+    """When a finished run finished."""
+    assert run.finished_at is not None, f"run {run.run_id} has not finished"
+    return run.finished_at
 
 
 async def finish(run: Run) -> RunStatus:

@@ -252,8 +252,8 @@ def test_simulate_failed_run_still_exits_zero(capsys: pytest.CaptureFixture[str]
     assert code == 0
     assert "Status: failed" in out
     assert (
-        "Error: send_discord_notification: '${config.discord_channel_id}': nothing is named 'config' (template_error)"
-        in out
+        "Error: send_discord_notification: '${config.discord_channel_id}': "
+        "nothing is named 'config' (template_error)" in out
     )
 
 
@@ -310,7 +310,8 @@ def test_simulate_stops_a_workflow_that_loops_for_ever(
         tmp_path,
         "loop.yaml",
         "id: loop\ninitial_state: a\nstates:\n"
-        "  - {name: a, action: {service: internal, action: wait, params: {seconds: 60}}, transitions: {success: b}}\n"
+        "  - {name: a, action: {service: internal, action: wait, params: {seconds: 60}},\n"
+        "     transitions: {success: b}}\n"
         "  - {name: b, transitions: {success: a}}\n",
     )
     result = simulate_json(capsys, path)
@@ -386,3 +387,20 @@ def test_the_installed_command(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr == f"{bad}: steps: expected list\n"
     assert "Traceback" not in done.stderr
+
+
+def test_simulate_stops_an_instant_loop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(
+        tmp_path,
+        "spin.yaml",
+        "id: spin\ninitial_state: a\nstates:\n"
+        "  - {name: a, action: {service: internal, action: noop}, transitions: {success: b}}\n"
+        "  - {name: b, transitions: {success: a}}\n",
+    )
+    result = simulate_json(capsys, path)
+    assert result["status"] == "cancelled"
+    assert result["error"] == {
+        "step": "a",
+        "type": "rehearsal_limit",
+        "message": "stopped after 10000 steps: the workflow seems to loop",
+    }

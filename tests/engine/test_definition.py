@@ -75,7 +75,8 @@ def test_file_errors_are_problems_not_exceptions(tmp_path: Path) -> None:
 def test_load_file_or_raise_carries_every_problem(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(
-        "id: bad\nsteps:\n  - id: a\n    service: nope\n    action: x\n  - id: a\n    service: internal\n"
+        "id: bad\nsteps:\n  - id: a\n    service: nope\n    action: x\n"
+        "  - id: a\n    service: internal\n"
     )
     with pytest.raises(DefinitionError) as caught:
         load_file_or_raise(path, default_registry())

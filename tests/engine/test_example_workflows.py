@@ -17,6 +17,8 @@ from custom_components.stream_workflows.engine import (
 )
 from custom_components.stream_workflows.engine.simulate import rehearse
 
+from .helpers import ended
+
 WORKFLOWS = Path(__file__).parents[2] / "workflows"
 
 
@@ -135,7 +137,7 @@ async def test_going_live_restarts() -> None:
     assert await asyncio.wait_for(first.wait(), 10) is RunStatus.CANCELLED
     [second] = engine.runs("going_live")
     assert await asyncio.wait_for(second.wait(), 10) is RunStatus.SUCCEEDED
-    assert (second.finished_at - first.started_at).total_seconds() == 180
+    assert (ended(second) - first.started_at).total_seconds() == 180
     await clock.aclose()
 
 

@@ -12,7 +12,7 @@ from custom_components.stream_workflows.adapters.internal import InternalAdapter
 from custom_components.stream_workflows.engine import RunStatus
 
 from .conftest import Parts
-from .helpers import build, finish
+from .helpers import build, ended, finish
 
 
 def internal(action: str, **params: Any) -> dict[str, Any]:
@@ -42,7 +42,7 @@ async def test_wait_seconds(parts: Parts) -> None:
     run = parts.engine.start(sequence(parts, {"id": "w", **internal("wait", seconds=90)}))
     assert await finish(run) is RunStatus.SUCCEEDED
     assert run.results["w"] == {"waited": 90}
-    assert (run.finished_at - run.started_at).total_seconds() == 90
+    assert (ended(run) - run.started_at).total_seconds() == 90
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ async def test_wait_seconds(parts: Parts) -> None:
 async def test_wait_until(parts: Parts, until: str, seconds: float) -> None:
     run = parts.engine.start(sequence(parts, {"id": "w", **internal("wait", until=until)}))
     assert await finish(run) is RunStatus.SUCCEEDED
-    assert (run.finished_at - run.started_at).total_seconds() == seconds
+    assert (ended(run) - run.started_at).total_seconds() == seconds
 
 
 async def test_set_variables_and_log(parts: Parts) -> None:
@@ -100,7 +100,7 @@ async def test_wait_for_event_with_match(parts: Parts) -> None:
     parts.clock.call_later(9, lambda: parts.engine.events.fire("raid", {"to": "me", "n": 3}))
     assert await finish(run) is RunStatus.SUCCEEDED
     assert run.results["w"] == {"to": "me", "n": 3}
-    assert (run.finished_at - run.started_at).total_seconds() == 9
+    assert (ended(run) - run.started_at).total_seconds() == 9
 
 
 async def test_wait_for_event_times_out(parts: Parts) -> None:
@@ -115,7 +115,7 @@ async def test_wait_for_event_times_out(parts: Parts) -> None:
         "type": "timeout",
         "message": "event 'never' did not arrive within 7 s",
     }
-    assert (run.finished_at - run.started_at).total_seconds() == 7
+    assert (ended(run) - run.started_at).total_seconds() == 7
 
 
 async def test_wait_for_event_timeout_pauses_with_the_run(parts: Parts) -> None:
@@ -124,7 +124,7 @@ async def test_wait_for_event_timeout_pauses_with_the_run(parts: Parts) -> None:
     parts.clock.call_later(4, run.pause)
     parts.clock.call_later(54, run.resume)
     assert await finish(run) is RunStatus.FAILED
-    assert (run.finished_at - run.started_at).total_seconds() == 60
+    assert (ended(run) - run.started_at).total_seconds() == 60
 
 
 async def test_a_workflow_can_signal_itself(parts: Parts) -> None:

@@ -9,7 +9,7 @@ import pytest
 from custom_components.stream_workflows.engine import RunRejectedError, RunStatus
 
 from .conftest import Parts
-from .helpers import build, finish
+from .helpers import build, ended, finish
 
 
 def waiting(parts: Parts, mode: str, **top: Any) -> Any:
@@ -57,7 +57,7 @@ async def test_restart_cancels_the_running_one(parts: Parts) -> None:
 
 
 async def test_queued_runs_one_after_the_other(parts: Parts) -> None:
-    definition = waiting(parts, "queued", max=2)
+    definition = waiting(parts, "queued", max=3)
     first = parts.engine.start(definition, {"tag": 1})
     second = parts.engine.start(definition, {"tag": 2})
     third = parts.engine.start(definition, {"tag": 3})
@@ -67,14 +67,14 @@ async def test_queued_runs_one_after_the_other(parts: Parts) -> None:
         second.run_id,
         third.run_id,
     ]
-    with pytest.raises(RunRejectedError, match="already has 2 runs waiting"):
+    with pytest.raises(RunRejectedError, match="already has 1 running and 2 waiting"):
         parts.engine.start(definition, {"tag": 4})
     assert third.cancel()  # a queued run can be cancelled before it starts
     assert third.status is RunStatus.CANCELLED
     assert await finish(second) is RunStatus.SUCCEEDED
     assert first.status is RunStatus.SUCCEEDED
     assert [call[2]["value"] for call in parts.peer.calls] == [1, 2]
-    assert (second.finished_at - first.started_at).total_seconds() == 20
+    assert (ended(second) - first.started_at).total_seconds() == 20
     assert second.history.as_dicts()[0]["event"] == "run_queued"
 
 

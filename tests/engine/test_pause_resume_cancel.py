@@ -7,7 +7,7 @@ from typing import Any
 from custom_components.stream_workflows.engine import Run, RunChange, RunStatus
 
 from .conftest import Parts
-from .helpers import build, finish, settle, until
+from .helpers import build, ended, finish, make_engine, settle, until
 
 NOOP = {"service": "internal", "action": "noop"}
 
@@ -94,7 +94,7 @@ async def test_pause_keeps_a_waits_remaining_time(parts: Parts) -> None:
     assert await finish(run) is RunStatus.SUCCEEDED
     assert seen["remaining"] == 20
     assert seen["ends_while_paused"] is None
-    assert (run.finished_at - start).total_seconds() == 120  # 10 + 90 paused + 20
+    assert (ended(run) - start).total_seconds() == 120  # 10 + 90 paused + 20
     assert run.path == ["announce", "hold", "go"]
     assert run.results["hold"] == {"waited": 30}
 
@@ -151,7 +151,7 @@ async def test_cancel_without_route_and_second_cancel(parts: Parts) -> None:
     parts.clock.call_later(10, run.cancel)  # a second cancel stops the cleanup at once
     assert await finish(run) is RunStatus.CANCELLED
     assert run.path == ["hold", "cleanup"]
-    assert (run.finished_at - run.started_at).total_seconds() == 10
+    assert (ended(run) - run.started_at).total_seconds() == 10
 
 
 async def test_state_without_cancel_route_just_stops(parts: Parts) -> None:
@@ -260,7 +260,7 @@ async def test_cancelled_parallel_block_starts_afresh_when_entered_again(parts: 
     assert await finish(run) is RunStatus.CANCELLED  # a cancel route ran: still cancelled
     assert run.path == ["work", "w1", "w2", "cleanup", "work", "w1", "w2", "done"]
     assert [d.step for d in parts.recorder.dispatches] == ["w1", "w2", "cleanup", "w1", "w2"]
-    assert (run.finished_at - run.started_at).total_seconds() == 110
+    assert (ended(run) - run.started_at).total_seconds() == 110
     left = [(e["step"], e["outcome"]) for e in run.history.as_dicts() if e["event"] == "step_left"]
     assert left[:3] == [("w1", "cancel"), ("w2", "cancel"), ("work", "cancel")]
 
@@ -306,7 +306,7 @@ async def test_pause_and_resume_parallel_waits(parts: Parts) -> None:
     parts.clock.call_later(5, run.pause)
     parts.clock.call_later(105, run.resume)
     assert await finish(run) is RunStatus.SUCCEEDED
-    assert (run.finished_at - run.started_at).total_seconds() == 120
+    assert (ended(run) - run.started_at).total_seconds() == 120
 
 
 async def test_pause_and_cancel_refused_when_not_applicable(parts: Parts) -> None:
@@ -350,4 +350,41 @@ async def test_a_listener_pausing_when_a_wait_starts_stops_that_wait(parts: Part
     parts.clock.call_later(100, run.resume)
     assert await finish(run) is RunStatus.SUCCEEDED
     assert paused == [True]
-    assert (run.finished_at - run.started_at).total_seconds() == 110
+    assert (ended(run) - run.started_at).total_seconds() == 110
+
+
+async def test_a_loop_of_instant_states_does_not_hold_the_event_loop(parts: Parts) -> None:
+    definition = machine(
+        parts,
+        {"name": "ping", "action": NOOP, "transitions": {"success": "pong"}},
+        {"name": "pong", "transitions": {"success": "ping"}},
+    )
+    run = parts.engine.start(definition)
+    await settle(5)  # this task gets turns although the run never waits for anything
+    assert len(run.path) > 64
+    assert run.cancel()
+    assert await finish(run) is RunStatus.CANCELLED
+
+
+async def test_cancel_from_a_listener_of_an_eager_start() -> None:
+    engine, clock, recorder = make_engine(eager_start=True)
+    definition = build(
+        {
+            "id": "eager",
+            "initial_state": "hold",
+            "states": [
+                {"name": "hold", "action": wait(30), "transitions": {"cancel": "cleanup"}},
+                {"name": "cleanup", "action": NOOP},
+            ],
+        }
+    )
+    recorder.hooks.append(
+        lambda run, change, detail: run.cancel() if change is RunChange.STEP_ENTERED else None
+    )
+    run = engine.start(definition)
+    assert run.path == ["hold"]  # eager: the first step was entered inside start()
+    assert await finish(run) is RunStatus.CANCELLED
+    assert run.path == ["hold", "cleanup"]
+    assert ended(run) == run.started_at
+    await engine.cancel_all()
+    await clock.aclose()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,7 +36,7 @@ from custom_components.stream_workflows.engine import (
 )
 from custom_components.stream_workflows.engine.simulate import rehearse
 
-from .helpers import Peer, Recorder, build, registry_with_peer, run_async
+from .helpers import Recorder, build, registry_with_peer, run_async
 
 # More examples for a bug hunt: ENGINE_PROPERTY_EXAMPLES=2000 pytest tests/engine/test_properties.py
 PROPERTY = settings(
@@ -133,9 +132,9 @@ def states_document(draw: st.DrawFn) -> dict[str, Any]:
                 for index in range(draw(st.sampled_from([2, 2, 3, 1])))
             ]
         transitions: dict[str, Any] = {}
-        for event in draw(st.lists(st.sampled_from(EVENTS), max_size=3, unique=True)):
+        for name_of_event in draw(st.lists(st.sampled_from(EVENTS), max_size=3, unique=True)):
             if draw(st.booleans()):
-                transitions[event] = draw(targets)
+                transitions[name_of_event] = draw(targets)
             else:
                 options: list[dict[str, Any]] = [
                     {"if": draw(conditions), "target": draw(targets)}
@@ -143,8 +142,9 @@ def states_document(draw: st.DrawFn) -> dict[str, Any]:
                 ]
                 if not options or draw(st.booleans()):
                     options.append({"target": draw(targets)})
-                transitions[event] = options
-        if transitions or draw(st.booleans()):
+                transitions[name_of_event] = options
+        keep_empty = draw(st.booleans())
+        if transitions or keep_empty:
             state["transitions"] = transitions
         if draw(chance(20)):
             state["colour"] = "red"
@@ -335,7 +335,8 @@ WORKFLOWS: dict[str, dict[str, Any]] = {
             {"id": "pause_more", **wait(7), "if": {"path": "first", "equals": 1}},
             {
                 "id": "last",
-                **{**peer("flaky", fails=1), "retry": {"max_attempts": 2, "interval": 2}},
+                **peer("flaky", fails=1),
+                "retry": {"max_attempts": 2, "interval": 2},
             },
         ],
     },
@@ -424,11 +425,13 @@ def dispatch_key(detail: Any) -> Dispatch:
 class Harness:
     """One engine on a virtual clock with the test peer, recording dispatches."""
 
-    def __init__(self, at: datetime = START) -> None:
+    def __init__(self, at: datetime = START, *, eager: bool = False) -> None:
         self.clock = VirtualClock(at)
         registry, self.peer = registry_with_peer(self.clock)
         self.recorder = Recorder()
-        self.engine = WorkflowEngine(registry, clock=self.clock, listener=self.recorder)
+        self.engine = WorkflowEngine(
+            registry, clock=self.clock, listener=self.recorder, eager_start=eager
+        )
 
     def dispatches(self) -> list[Dispatch]:
         return [dispatch_key(d) for d in self.recorder.dispatches]
@@ -462,15 +465,15 @@ def baseline(name: str) -> Outcome_:
     point=st.integers(0, 60),
     paused_for=st.sampled_from([0, 0.5, 3, 100]),
     twice=st.booleans(),
+    eager=st.booleans(),
 )
 def test_pause_and_resume_anywhere_change_nothing(
-    name: str, by_event: bool, point: int, paused_for: float, twice: bool
+    name: str, by_event: bool, point: int, paused_for: float, twice: bool, eager: bool
 ) -> None:
     expected = baseline(name)
 
     async def interrupted() -> Outcome_:
-        harness = Harness()
-        run = harness.engine.start(definition_of(name))
+        harness = Harness(eager=eager)  # hooks go in before the start: an eager start runs at once
         pauses = {point, point + 7} if twice else {point}
 
         def pause_resume(target: Run) -> None:
@@ -487,7 +490,8 @@ def test_pause_and_resume_anywhere_change_nothing(
                     pause_resume(target)
 
             harness.recorder.hooks.append(hook)
-        else:
+        run = harness.engine.start(definition_of(name))
+        if not by_event:
             for moment in pauses:
                 harness.clock.call_later(moment / 2, lambda: pause_resume(run))
         status = await run.wait()
@@ -506,15 +510,15 @@ def test_pause_and_resume_anywhere_change_nothing(
     by_event=st.booleans(),
     point=st.integers(1, 30),
     route=st.booleans(),
+    eager=st.booleans(),
 )
 def test_cancel_anywhere_gives_a_prefix_plus_the_cancel_route(
-    name: str, by_event: bool, point: int, route: bool
+    name: str, by_event: bool, point: int, route: bool, eager: bool
 ) -> None:
     expected = baseline(name)
 
     async def cancelled() -> tuple[Outcome_, bool]:
-        harness = Harness()
-        run = harness.engine.start(definition_of(name))
+        harness = Harness(eager=eager)
         acted: list[bool] = []
 
         def cancel(target: Run) -> None:
@@ -530,7 +534,8 @@ def test_cancel_anywhere_gives_a_prefix_plus_the_cancel_route(
                     cancel(target)
 
             harness.recorder.hooks.append(hook)
-        else:
+        run = harness.engine.start(definition_of(name))
+        if not by_event:
             harness.clock.call_later(point / 2, lambda: cancel(run))
         status = await run.wait()
         await harness.close()
@@ -559,15 +564,15 @@ def test_cancel_anywhere_gives_a_prefix_plus_the_cancel_route(
     name=st.sampled_from(sorted(WORKFLOWS)),
     change=st.sampled_from([RunChange.STEP_ENTERED, RunChange.WAITING]),
     nth=st.integers(1, 7),
+    eager=st.booleans(),
 )
 def test_a_restored_snapshot_ends_like_the_uninterrupted_run(
-    name: str, change: RunChange, nth: int
+    name: str, change: RunChange, nth: int, eager: bool
 ) -> None:
     expected = baseline(name)
 
     async def saved_and_restored() -> tuple[Outcome_, bool]:
-        first = Harness()
-        run = first.engine.start(definition_of(name))
+        first = Harness(eager=eager)
         taken: dict[str, Any] = {}
 
         def hook(target: Run, kind: RunChange, detail: Any) -> None:
@@ -581,11 +586,12 @@ def test_a_restored_snapshot_ends_like_the_uninterrupted_run(
                     taken["at"] = first.clock.now()
 
         first.recorder.hooks.append(hook)
+        run = first.engine.start(definition_of(name))
         status = await run.wait()
         await first.close()
         if not taken:  # fewer such moments than nth: nothing to restore
             return Outcome_(status, first.dispatches(), 0), False
-        second = Harness(taken["at"])
+        second = Harness(taken["at"], eager=eager)
         second.peer.attempts.update(taken["attempts"])
         restored = second.engine.restore(definition_of(name), taken["snapshot"])
         final = await restored.wait()
@@ -622,7 +628,3 @@ def test_baselines_are_what_the_workflows_say() -> None:
     assert "below_bad" not in baseline("graph").path
     assert baseline("machine_parallel").status is RunStatus.SUCCEEDED
     assert baseline("slow_calls").path == ["call", "hold", "call_again", "end"]
-
-
-def test_unused_helpers() -> None:
-    assert Peer and Callable

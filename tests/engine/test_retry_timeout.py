@@ -11,7 +11,7 @@ from custom_components.stream_workflows.engine import RunStatus, VirtualClock
 from custom_components.stream_workflows.engine.model import RetryPolicy
 
 from .conftest import Parts
-from .helpers import build, finish, make_engine, registry_with_peer
+from .helpers import build, ended, finish, make_engine, registry_with_peer
 
 
 def peer(action: str, **params: Any) -> dict[str, Any]:
@@ -55,7 +55,7 @@ async def test_retry_until_success_with_backoff(parts: Parts) -> None:
     assert [(e["attempt"], e["delay"]) for e in retries(run)] == [(1, 2), (2, 4), (3, 8)]
     assert retries(run)[0]["error"] == "flaky failure 1"
     assert [d.attempt for d in parts.recorder.dispatches] == [1, 2, 3, 4]
-    assert (run.finished_at - run.started_at).total_seconds() == 14
+    assert (ended(run) - run.started_at).total_seconds() == 14
 
 
 async def test_retries_exhausted_is_an_error(parts: Parts) -> None:
@@ -68,7 +68,7 @@ async def test_retries_exhausted_is_an_error(parts: Parts) -> None:
     assert len(parts.recorder.dispatches) == 3
     assert run.error is not None
     assert run.error.message == "flaky failure 3"
-    assert (run.finished_at - run.started_at).total_seconds() == 2
+    assert (ended(run) - run.started_at).total_seconds() == 2
 
 
 async def test_jittered_retries_are_seeded_and_bounded() -> None:
@@ -111,7 +111,7 @@ async def test_timeout_per_action(parts: Parts) -> None:
         "type": "timeout",
         "message": "no answer within 4 s",
     }
-    assert (run.finished_at - run.started_at).total_seconds() == 4
+    assert (ended(run) - run.started_at).total_seconds() == 4
     assert parts.peer.finished == []
 
 
@@ -123,7 +123,7 @@ async def test_timeouts_are_retried(parts: Parts) -> None:
     run = parts.engine.start(definition)
     assert await finish(run) is RunStatus.FAILED
     assert len(parts.recorder.dispatches) == 2
-    assert (run.finished_at - run.started_at).total_seconds() == 9
+    assert (ended(run) - run.started_at).total_seconds() == 9
 
 
 async def test_a_fast_action_beats_its_timeout(parts: Parts) -> None:

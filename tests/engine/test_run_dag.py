@@ -34,7 +34,7 @@ async def test_dependencies_order_the_nodes(parts: Parts) -> None:
     assert run.path == ["a", "b", "c", "d"]
     assert parts.peer.finished == ["a", "c", "b", "d"]
     assert parts.peer.calls[-1][2] == {"value": '{"ok": true} c'}
-    assert run.position["nodes"] == dict.fromkeys("abcd", "succeeded") | {}
+    assert run.position["nodes"] == dict.fromkeys("abcd", "succeeded")
     assert run.progress() == (4, 4)
 
 

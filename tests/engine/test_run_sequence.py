@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from custom_components.stream_workflows.engine import RunStatus
 
 from .conftest import Parts
@@ -220,15 +222,13 @@ async def test_inputs_defaults_required_and_types(parts: Parts) -> None:
         "loud": False,
     }
     await finish(run)
-    for given, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({}, "input 'target' is required"),
         ({"target": 5}, "input 'target' must be a string, got 5"),
         ({"target": "x", "seconds": "10"}, "input 'seconds' must be a number, got '10'"),
         ({"target": "x", "loud": 1}, "input 'loud' must be a boolean, got 1"),
-    ]:
-        try:
+    ]
+    for given, message in cases:
+        with pytest.raises(InputError) as caught:
             parts.engine.start(definition, given)
-        except InputError as err:
-            assert str(err) == message
-        else:
-            raise AssertionError(f"{given} was accepted")
+        assert str(caught.value) == message

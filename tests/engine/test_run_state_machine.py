@@ -9,7 +9,7 @@ import pytest
 from custom_components.stream_workflows.engine import RunChange, RunStatus
 
 from .conftest import Parts
-from .helpers import build, finish
+from .helpers import build, ended, finish
 
 NOOP = {"service": "internal", "action": "noop"}
 
@@ -43,7 +43,7 @@ async def test_success_path_history_and_listener(parts: Parts) -> None:
     assert run.results == {"a": {"n": 1}, "b": {"waited": 5}, "c": None}
     assert run.error is None
     assert run.finished_at is not None
-    assert (run.finished_at - run.started_at).total_seconds() == 5
+    assert (ended(run) - run.started_at).total_seconds() == 5
     events = [(e["event"], e.get("step")) for e in run.history.as_dicts()]
     assert events == [
         ("run_started", None),

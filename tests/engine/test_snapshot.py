@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -15,11 +16,10 @@ from custom_components.stream_workflows.engine import (
     RunStatus,
     VirtualClock,
     WorkflowDefinition,
-    WorkflowEngine,
 )
 
 from .conftest import Parts
-from .helpers import Peer, Recorder, build, finish, make_engine, registry_with_peer, settle, until
+from .helpers import build, ended, finish, make_engine, registry_with_peer, settle, until
 
 NOOP = {"service": "internal", "action": "noop"}
 
@@ -143,7 +143,7 @@ async def test_restored_wait_continues_with_its_remaining_time(
         restored = fresh.restore(definition, snapshot)
         assert restored.run_id == run.run_id
         assert await finish(restored) is RunStatus.SUCCEEDED
-        assert (restored.finished_at - (at + timedelta(seconds=delay))).total_seconds() == expected
+        assert (ended(restored) - (at + timedelta(seconds=delay))).total_seconds() == expected
         assert restored.path == ["announce", "hold", "go"]
         # the wait was not dispatched again; only what came after it was
         assert [d.step for d in fresh.recorder.dispatches] == ["go"]
@@ -171,7 +171,7 @@ async def test_a_paused_run_stays_paused_after_restore(
     resumed_at = fresh.clock.now()
     assert restored.resume()
     assert await finish(restored) is RunStatus.SUCCEEDED
-    assert (restored.finished_at - resumed_at).total_seconds() == 18
+    assert (ended(restored) - resumed_at).total_seconds() == 18
 
 
 async def test_interrupted_external_action_is_rerun(
@@ -225,7 +225,7 @@ async def test_restore_during_a_retry_delay(parts: Parts, fresh_engines: list[Fr
     fresh.peer.attempts["hold"] = 1  # the peer remembers the first, failed call
     restored = fresh.restore(definition, snapshot)
     assert await finish(restored) is RunStatus.SUCCEEDED
-    assert (restored.finished_at - parts.clock.now()).total_seconds() == 30
+    assert (ended(restored) - parts.clock.now()).total_seconds() == 30
     assert [(d.step, d.attempt) for d in fresh.recorder.dispatches] == [("hold", 2), ("go", 1)]
 
 
@@ -259,7 +259,7 @@ async def test_restore_a_sequence_a_dag_and_parallel_branches(
     assert await finish(restored) is RunStatus.SUCCEEDED
     assert [d.step for d in fresh.recorder.dispatches] == ["c2", "d"]
     assert restored.path == ["a", "p", "b1", "c1", "b2", "c2", "d"]
-    assert (restored.finished_at - parts.clock.now()).total_seconds() == 30
+    assert (ended(restored) - parts.clock.now()).total_seconds() == 30
 
     dag = build(
         {
@@ -329,7 +329,7 @@ async def test_history_is_append_only_and_capped() -> None:
     snapshot = run.snapshot()
     assert snapshot["history_dropped"] == total - 12
     assert len(snapshot["history"]) == 12
-    for earlier, later in zip(seen, seen[1:], strict=False):
+    for earlier, later in itertools.pairwise(seen):
         # every later history is the earlier one with entries added (and old ones dropped)
         overlap = [entry for entry in earlier if entry in later]
         assert later[: len(overlap)] == overlap
@@ -360,7 +360,3 @@ async def test_restore_listener_sees_a_started_change(fresh_engines: list[Fresh]
     restored = other.restore(definition, snapshot)
     assert other.recorder.changes[0][1] is RunChange.STARTED
     assert await finish(restored) is RunStatus.SUCCEEDED
-
-
-def test_unused_names_are_importable() -> None:
-    assert Peer and Recorder and WorkflowEngine

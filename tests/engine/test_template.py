@@ -17,7 +17,7 @@ from custom_components.stream_workflows.engine.template import (
     render,
 )
 
-from .helpers import build, finish, make_engine
+from .helpers import build, finish
 
 VALUES: dict[str, Any] = {
     "name": "someone",
@@ -72,7 +72,7 @@ def test_references_inside_text_are_formatted(text: str, expected: str) -> None:
 
 
 def test_render_copies_structures_and_leaves_other_values() -> None:
-    params = {"a": ["${count}", {"b": "x ${name}"}], "c": 7, "d": ("${on}",)}
+    params: dict[str, Any] = {"a": ["${count}", {"b": "x ${name}"}], "c": 7, "d": ("${on}",)}
     rendered = render(params, resolve)
     assert rendered == {"a": [3, {"b": "x someone"}], "c": 7, "d": [True]}
     assert params["a"][0] == "${count}"

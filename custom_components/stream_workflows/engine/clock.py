@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -27,7 +28,7 @@ class Clock(Protocol):
     async def sleep(self, seconds: float) -> None:
         """Wait `seconds`."""
 
-    def call_later(self, seconds: float, callback: Callable[[], None]) -> Cancellable:
+    def call_later(self, seconds: float, callback: Callable[[], object]) -> Cancellable:
         """Call `callback` after `seconds`, on the event loop."""
 
 
@@ -35,22 +36,34 @@ class RealClock:
     """Wall-clock time and the event loop's timers."""
 
     def __init__(self, now: Callable[[], datetime] | None = None) -> None:
-        self._now = now or (lambda: datetime.now(UTC).astimezone())
+        self._now = now or self._local_now
+        self._zone: tzinfo | None = None
+        self._zone_until = 0.0
 
     def now(self) -> datetime:
         return self._now()
 
+    def _local_now(self) -> datetime:
+        """The local time, as `datetime.now(UTC).astimezone()` gives it, a few times faster:
+        the local UTC offset only changes on a minute boundary, so it is looked up once a
+        minute (this is on every step's path)."""
+        stamp = time.time()
+        if stamp >= self._zone_until:
+            self._zone = datetime.fromtimestamp(stamp, UTC).astimezone().tzinfo
+            self._zone_until = (stamp // 60 + 1) * 60
+        return datetime.fromtimestamp(stamp, self._zone)
+
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
 
-    def call_later(self, seconds: float, callback: Callable[[], None]) -> Cancellable:
+    def call_later(self, seconds: float, callback: Callable[[], object]) -> Cancellable:
         return asyncio.get_running_loop().call_later(max(0.0, seconds), callback)
 
 
 class _Timer:
     __slots__ = ("callback", "cancelled")
 
-    def __init__(self, callback: Callable[[], None]) -> None:
+    def __init__(self, callback: Callable[[], object]) -> None:
         self.callback = callback
         self.cancelled = False
 
@@ -79,7 +92,7 @@ class VirtualClock:
     def now(self) -> datetime:
         return self._now
 
-    def call_later(self, seconds: float, callback: Callable[[], None]) -> Cancellable:
+    def call_later(self, seconds: float, callback: Callable[[], object]) -> Cancellable:
         timer = _Timer(callback)
         due = self._now + timedelta(seconds=max(0.0, seconds))
         heapq.heappush(self._timers, (due, next(self._order), timer))

@@ -97,11 +97,12 @@ class WorkflowEngine:
         self._runs[run.run_id] = run
         queue = self._queues.setdefault(definition.id, deque())
         if definition.mode is RunMode.QUEUED and (active or queue):
-            if len(queue) >= definition.max_runs:
+            # as in Home Assistant scripts, `max` counts the runs running and waiting
+            if len(active) + len(queue) >= definition.max_runs:
                 del self._runs[run.run_id]
                 raise RunRejectedError(
-                    f"'{definition.id}' already has {len(queue)} runs waiting (mode: queued, "
-                    f"max: {definition.max_runs})"
+                    f"'{definition.id}' already has {len(active)} running and {len(queue)} "
+                    f"waiting (mode: queued, max: {definition.max_runs})"
                 )
             queue.append(run)
             run.history.add(self.clock.now(), "run_queued")

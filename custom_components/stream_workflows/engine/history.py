@@ -15,11 +15,18 @@ Entry = tuple[datetime, str, str | None, dict[str, Any] | None]
 class History:
     """Entries in the order they happened; the oldest are dropped past `limit` and counted."""
 
-    __slots__ = ("_entries", "dropped")
+    __slots__ = ("_added", "_dropped_before", "_entries", "_limit")
 
     def __init__(self, limit: int = 500) -> None:
         self._entries: deque[Entry] = deque(maxlen=limit)
-        self.dropped = 0
+        self._limit = limit
+        self._added = 0  # entries added since this object was made (or restored)
+        self._dropped_before = 0  # dropped before a restore
+
+    @property
+    def dropped(self) -> int:
+        """How many of the oldest entries were dropped to keep within the limit."""
+        return self._dropped_before + max(0, self._added - self._limit)
 
     def add(
         self,
@@ -28,8 +35,7 @@ class History:
         step: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        if len(self._entries) == self._entries.maxlen:
-            self.dropped += 1
+        self._added += 1
         self._entries.append((at, event, step, details))
 
     def __len__(self) -> int:
@@ -64,5 +70,6 @@ class History:
                     details or None,
                 )
             )
-        history.dropped = dropped
+        history._added = len(history._entries)
+        history._dropped_before = dropped + max(0, len(entries) - limit)
         return history

@@ -160,6 +160,40 @@ class _StepContext:
 class Run:
     """A single execution of a workflow definition."""
 
+    # Slots: thousands of runs may be parked in waits; a dict per run would double their size.
+    __slots__ = (
+        "_cancel_requested",
+        "_cancel_routed",
+        "_done",
+        "_last_error",
+        "_main_entered",
+        "_pause_requested",
+        "_resumed",
+        "_stopping",
+        "_task",
+        "_unyielded",
+        "_waiters",
+        "active",
+        "clock",
+        "definition",
+        "engine",
+        "error",
+        "errors",
+        "finished_at",
+        "history",
+        "path",
+        "plan",
+        "position",
+        "rehearsal",
+        "restored_waits",
+        "results",
+        "run_id",
+        "started_at",
+        "status",
+        "trigger",
+        "variables",
+    )
+
     def __init__(
         self,
         engine: WorkflowEngine,
@@ -312,6 +346,10 @@ class Run:
         )
         if not self._task.done():
             self._task.add_done_callback(self._task_done)
+            if self._cancel_requested:
+                # asked for (by a listener) while the task ran its eager first steps, when
+                # there was no task yet to cancel
+                self._task.cancel()
 
     async def stop(self) -> None:
         """Stop the task without finishing the run (shutdown: the run is restored later)."""
@@ -420,6 +458,14 @@ class Run:
 
     def _route(self, state: State, outcome: Outcome) -> tuple[str | None, RunStatus | None]:
         """The next state, or the final status when the run ends here."""
+        if outcome is Outcome.SUCCESS and not self._cancel_routed:
+            # the common case, first: a plain success (no custom event in the result)
+            result = self.results.get(state.name)
+            if not (isinstance(result, Mapping) and isinstance(result.get("event"), str)):
+                options = state.transitions.get("success")
+                if options is None:
+                    return None, RunStatus.SUCCEEDED
+                return self._choose(state, options, "success"), None
         if outcome is Outcome.CANCEL:
             if self._cancel_routed or "cancel" not in state.transitions:
                 return None, RunStatus.CANCELLED

@@ -8,10 +8,7 @@ exchange with the local peers runs in real time. Nothing really sleeps.
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ from custom_components.stream_workflows.engine import (
     ActionContext,
     AdapterRegistry,
     Run,
+    VirtualClock,
     WorkflowDefinition,
     WorkflowEngine,
     load_definition,
@@ -32,62 +30,11 @@ from custom_components.stream_workflows.engine import (
 WORKFLOWS = Path(__file__).parents[2] / "workflows"
 
 
-class _Timer:
-    __slots__ = ("callback", "cancelled")
-
-    def __init__(self, callback: Callable[[], None]) -> None:
-        self.callback = callback
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
-class ManualClock:
-    """A clock whose time moves only through `advance`."""
+class ManualClock(VirtualClock):
+    """A clock whose time moves only through `advance` (real peers answer in real time)."""
 
     def __init__(self) -> None:
-        self._now = datetime(2026, 1, 1, 20, 0, tzinfo=UTC)
-        self._timers: list[tuple[datetime, int, _Timer]] = []
-        self._order = itertools.count()
-
-    def now(self) -> datetime:
-        return self._now
-
-    def call_later(self, seconds: float, callback: Callable[[], None]) -> _Timer:
-        timer = _Timer(callback)
-        due = self._now + timedelta(seconds=max(0.0, seconds))
-        heapq.heappush(self._timers, (due, next(self._order), timer))
-        return timer
-
-    async def sleep(self, seconds: float) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def wake() -> None:
-            if not future.done():
-                future.set_result(None)
-
-        timer = self.call_later(seconds, wake)
-        try:
-            await future
-        finally:
-            timer.cancel()
-
-    def pending(self) -> list[float]:
-        """Seconds until each live timer fires."""
-        return sorted(
-            (due - self._now).total_seconds() for due, _, t in self._timers if not t.cancelled
-        )
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward, firing the timers that fall due."""
-        target = self._now + timedelta(seconds=seconds)
-        while self._timers and self._timers[0][0] <= target:
-            due, _, timer = heapq.heappop(self._timers)
-            self._now = max(self._now, due)
-            if not timer.cancelled:
-                timer.callback()
-        self._now = target
+        super().__init__(auto_advance=False)
 
 
 class RecordingConnection:

@@ -76,14 +76,17 @@ class VirtualClock:
 
     A background task lets the loop settle (every ready callback runs), then moves time to
     the earliest timer and fires it. Timers due at the same moment fire in the order they
-    were set, so runs are deterministic.
+    were set, so runs are deterministic. With `auto_advance=False` time moves only through
+    `advance()`: for tests whose actions wait on real network peers, where jumping ahead would
+    fire their timeouts.
     """
 
     _SETTLE_ROUNDS = 30
     _MAX_SETTLE_ROUNDS = 1_000
 
-    def __init__(self, start: datetime | None = None) -> None:
+    def __init__(self, start: datetime | None = None, *, auto_advance: bool = True) -> None:
         self._now = start or datetime(2026, 1, 1, 20, 0, tzinfo=UTC)
+        self._auto_advance = auto_advance
         self._timers: list[tuple[datetime, int, _Timer]] = []
         self._order = itertools.count()
         self._wakeup: asyncio.Event | None = None
@@ -122,7 +125,17 @@ class VirtualClock:
                 timer.callback()
         self._now = target
 
+    def pending(self) -> list[float]:
+        """Seconds until each live timer fires, soonest first."""
+        return sorted(
+            (due - self._now).total_seconds()
+            for due, _, timer in self._timers
+            if not timer.cancelled
+        )
+
     def _ensure_driver(self) -> None:
+        if not self._auto_advance:
+            return
         if self._wakeup is not None:
             self._wakeup.set()
         if self._driver is None or self._driver.done():

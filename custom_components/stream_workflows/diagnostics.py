@@ -45,8 +45,9 @@ async def async_get_config_entry_diagnostics(
             ],
             "views": {wid: view.summary() for wid, view in manager.views.items()},
             "runs": [run.snapshot() for run in manager.engine.runs()],
+            # Whether each service can act now: an external one needs its connection.
             "connections": {
-                service: manager.registry.get(service) is not None
+                service: getattr(manager.registry.get(service), "connection", True) is not None
                 for service in manager.registry.services()
             },
         },

@@ -6,7 +6,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
-from .manager import WorkflowManager, WorkflowView
+from .manager import WorkflowManager, WorkflowView, device_model
 
 
 class WorkflowEntity(Entity):
@@ -29,7 +29,7 @@ class WorkflowEntity(Entity):
             identifiers={(DOMAIN, workflow_id)},
             name=view.name,
             manufacturer="Stream Workflows",
-            model=f"{manager.workflows[workflow_id].shape.value.replace('_', ' ')} workflow",
+            model=device_model(manager.workflows[workflow_id]),
             entry_type=DeviceEntryType.SERVICE,
         )
 

@@ -238,6 +238,15 @@ class WorkflowManager:
         view.name = definition.name
         view.mode = definition.mode.value
         view.steps = definition.action_count()
+        # A changed workflow keeps its device; the device follows its name and shape.
+        device_registry = dr.async_get(self.hass)
+        device = device_registry.async_get_device(identifiers={(DOMAIN, definition.id)})
+        if device is not None:
+            device_registry.async_update_device(
+                device.id,
+                name=definition.name,
+                model=device_model(definition),
+            )
         register_workflow_service(self, definition)
         if remove := self._triggers.pop(definition.id, None):
             remove()
@@ -478,6 +487,11 @@ class WorkflowManager:
                 "error": run.error.as_dict() if run.error else None,
             },
         )
+
+
+def device_model(definition: WorkflowDefinition) -> str:
+    """The model a workflow's device shows: its shape."""
+    return f"{definition.shape.value.replace('_', ' ')} workflow"
 
 
 def _run_state(run: Run) -> str:

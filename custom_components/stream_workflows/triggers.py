@@ -16,6 +16,7 @@ import voluptuous as vol
 from homeassistant.const import CONF_ENABLED
 from homeassistant.core import CALLBACK_TYPE, Context, Event, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.trigger import async_initialize_triggers, async_validate_trigger_config
 
 from .const import DOMAIN, EVENT_STREAM
@@ -47,7 +48,8 @@ async def attach_triggers(
             stream_events.append(event)
             continue
         try:
-            configs.extend(await async_validate_trigger_config(hass, [config]))
+            # TRIGGER_SCHEMA renames `trigger:` to the `platform:` the trigger helpers read.
+            configs.extend(await async_validate_trigger_config(hass, cv.TRIGGER_SCHEMA(config)))
         except (vol.Invalid, HomeAssistantError) as err:
             problems.append(Problem(trigger.location, f"invalid trigger: {err}"))
     if dry_run or problems:

@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,17 @@ steps:
     params:
       seconds: 3600
 """
+
+
+def _run[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a loop of its own. Unlike `asyncio.run`, this leaves the thread's
+    current event loop alone: `asyncio.run` resets it to None, and pytest-asyncio 1.x
+    (Home Assistant 2026.2's test plugin) then finds no loop for every later test."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
 
 
 def free_port() -> int:
@@ -160,10 +172,10 @@ input_boolean:
         )
         self._wait_http(timeout)
         if not self.token:
-            self.token = asyncio.run(self._create_token())
-        asyncio.run(self._wait_running(timeout))
+            self.token = _run(self._create_token())
+        _run(self._wait_running(timeout))
         if self.real_integration:
-            asyncio.run(self._add_integration())
+            _run(self._add_integration())
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

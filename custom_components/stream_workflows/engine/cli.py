@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -119,7 +119,7 @@ def _simulate(args: argparse.Namespace) -> int:
     variables = _variables(args.set)
     plan = _plan(definition, args.outcome, args.result)
     try:
-        rehearsal = asyncio.run(rehearse(definition, default_registry(), variables, plan))
+        rehearsal = _run_on_own_loop(rehearse(definition, default_registry(), variables, plan))
     except InputError as err:
         raise UsageError(f"--set: {err}") from None
     if args.json:
@@ -216,3 +216,14 @@ def _graph(path: Path) -> int:
         return EXIT_INVALID
     print(mermaid(definition), end="")
     return EXIT_OK
+
+
+def _run_on_own_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """Like `asyncio.run`, but leaves the thread's current event loop as it was, so that
+    `run()` can be called from programs (and tests) that have one."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()

@@ -107,16 +107,11 @@ def fire_stream_event(hass: HomeAssistant, source: str, name: str, data: dict[st
     hass.bus.async_fire(EVENT_STREAM, {**data, "event": name, "source": source})
 
 
-@dataclass(slots=True)
-class ObsLink:
-    """A running OBS connection and the entities that show it."""
+@dataclass(slots=True, kw_only=True)
+class _Link:
+    """What a connection entry keeps: the entities to tell when the connection changes."""
 
-    connection: ObsConnection
     listeners: list[CALLBACK_TYPE] = field(default_factory=list)
-
-    @property
-    def snapshot(self) -> ObsSnapshot:
-        return self.connection.snapshot()
 
     @callback
     def add_listener(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
@@ -127,6 +122,24 @@ class ObsLink:
     def changed(self) -> None:
         for listener in list(self.listeners):
             listener()
+
+
+@dataclass(slots=True, kw_only=True)
+class ObsLink(_Link):
+    """A running OBS connection and the entities that show it."""
+
+    connection: ObsConnection
+
+    @property
+    def snapshot(self) -> ObsSnapshot:
+        return self.connection.snapshot()
+
+
+def _unplug(hass: HomeAssistant, service: str, connection: object) -> None:
+    """Take `connection` out of its adapter (unless another entry's replaced it already)."""
+    adapter = _adapter(hass, service)
+    if adapter.connection is connection:
+        adapter.connection = None
 
 
 async def async_setup_obs(hass: HomeAssistant, entry: ConfigEntry) -> ObsLink:
@@ -161,7 +174,7 @@ async def async_setup_obs(hass: HomeAssistant, entry: ConfigEntry) -> ObsLink:
     if connection.last_error == "invalid_auth":
         await connection.stop()
         raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="obs_invalid_auth")
-    link = ObsLink(connection)
+    link = ObsLink(connection=connection)
     _adapter(hass, KIND_OBS).connection = connection
 
     async def stop_on_shutdown(_event: Event) -> None:
@@ -172,9 +185,7 @@ async def async_setup_obs(hass: HomeAssistant, entry: ConfigEntry) -> ObsLink:
 
 
 async def async_unload_obs(hass: HomeAssistant, link: ObsLink) -> None:
-    adapter = _adapter(hass, KIND_OBS)
-    if adapter.connection is link.connection:
-        adapter.connection = None
+    _unplug(hass, KIND_OBS, link.connection)
     await link.connection.stop()
 
 
@@ -194,28 +205,15 @@ async def async_setup_discord(hass: HomeAssistant, entry: ConfigEntry) -> Discor
 
 
 async def async_unload_discord(hass: HomeAssistant, connection: DiscordConnection) -> None:
-    adapter = _adapter(hass, KIND_DISCORD)
-    if adapter.connection is connection:
-        adapter.connection = None
+    _unplug(hass, KIND_DISCORD, connection)
     await connection.close()
 
 
-@dataclass(slots=True)
-class TwitchLink:
+@dataclass(slots=True, kw_only=True)
+class TwitchLink(_Link):
     """A running Twitch connection and the entities that show it."""
 
     connection: TwitchConnection
-    listeners: list[CALLBACK_TYPE] = field(default_factory=list)
-
-    @callback
-    def add_listener(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
-        self.listeners.append(listener)
-        return lambda: self.listeners.remove(listener)
-
-    @callback
-    def changed(self) -> None:
-        for listener in list(self.listeners):
-            listener()
 
 
 async def _twitch_implementation(
@@ -311,7 +309,7 @@ async def async_setup_twitch(hass: HomeAssistant, entry: ConfigEntry) -> TwitchL
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="twitch_cannot_connect"
         ) from err
-    link = TwitchLink(connection)
+    link = TwitchLink(connection=connection)
     _update_scope_issue(hass, entry, connection)
     _adapter(hass, KIND_TWITCH).connection = connection
 
@@ -346,9 +344,7 @@ def _update_scope_issue(
 
 
 async def async_unload_twitch(hass: HomeAssistant, entry: ConfigEntry, link: TwitchLink) -> None:
-    adapter = _adapter(hass, KIND_TWITCH)
-    if adapter.connection is link.connection:
-        adapter.connection = None
+    _unplug(hass, KIND_TWITCH, link.connection)
     await link.connection.stop()
     # Raised again by the next setup if still true; gone with the entry otherwise.
     ir.async_delete_issue(hass, DOMAIN, _scope_issue_id(entry))

@@ -20,6 +20,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 
@@ -131,6 +132,9 @@ class WorkflowManager:
         self._triggers: dict[str, CALLBACK_TYPE] = {}
         self._issues: set[str] = set()
         self._stopped = False
+        self._cancel_restore: CALLBACK_TYPE | None = None
+        # Saved runs waiting for Home Assistant to finish starting; saved again if it stops first.
+        self._pending_restore: list[dict[str, Any]] = []
 
     @property
     def folder(self) -> Path:
@@ -146,8 +150,25 @@ class WorkflowManager:
         for workflow_id, summary in saved.get("last", {}).items():
             if workflow_id in self.views:
                 self.views[workflow_id].load_summary(summary)
-        for snapshot in saved.get("runs", []):
-            self._restore(snapshot)
+        snapshots: list[dict[str, Any]] = saved.get("runs", [])
+        if self.hass.is_running or not snapshots:
+            for snapshot in snapshots:
+                self._restore(snapshot)
+            return
+
+        # At boot, wait until every entry is set up: a restored run's next step may need the
+        # OBS, Twitch or Discord connection, which loads after (or beside) this entry. Until
+        # then the sensors show the saved state.
+        self._pending_restore = snapshots
+
+        @callback
+        def restore_when_started(_hass: HomeAssistant) -> None:
+            self._cancel_restore = None
+            pending, self._pending_restore = self._pending_restore, []
+            for snapshot in pending:
+                self._restore(snapshot)
+
+        self._cancel_restore = async_at_started(self.hass, restore_when_started)
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
         workflow_id = snapshot.get("workflow_id", "")
@@ -177,6 +198,9 @@ class WorkflowManager:
         if self._stopped:
             return
         self._stopped = True
+        if self._cancel_restore is not None:
+            self._cancel_restore()
+            self._cancel_restore = None
         data = self._data_to_save()
         for remove in self._triggers.values():
             remove()
@@ -188,7 +212,7 @@ class WorkflowManager:
 
     def _data_to_save(self) -> dict[str, Any]:
         return {
-            "runs": [run.snapshot() for run in self.engine.runs()],
+            "runs": [run.snapshot() for run in self.engine.runs()] + self._pending_restore,
             "last": {workflow_id: view.summary() for workflow_id, view in self.views.items()},
         }
 

@@ -18,24 +18,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.stream_workflows.const import DOMAIN, STORAGE_KEY_RUNS
 
+from .test_manager_restore import start_again, stop
 from .test_setup import entity_id
-
-
-async def _start_again(config_dir: Path, entry: MockConfigEntry):  # type: ignore[no-untyped-def]
-    context = async_test_home_assistant(config_dir=str(config_dir))
-    hass2 = await context.__aenter__()
-    hass2.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-    new_entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=entry.title,
-        data=dict(entry.data),
-        options=dict(entry.options),
-        entry_id=entry.entry_id,
-    )
-    new_entry.add_to_hass(hass2)
-    assert await hass2.config_entries.async_setup(new_entry.entry_id)
-    await hass2.async_block_till_done()
-    return context, hass2
 
 
 async def test_wait_continues_with_remaining_time(
@@ -64,7 +48,7 @@ async def test_wait_continues_with_remaining_time(
     assert saved[0]["position"]["state"] == "wait_for_raid"
     assert saved[0]["path"] == ["prepare_raid", "announce_raid", "wait_for_raid"]
 
-    context, hass2 = await _start_again(config_dir, entry)
+    context, hass2 = await start_again(config_dir, entry)
     try:
         sensor = entity_id(hass2, "sensor", "raid_workflow_state")
         assert hass2.states.get(sensor).state == "wait_for_raid"
@@ -78,8 +62,7 @@ async def test_wait_continues_with_remaining_time(
         state = hass2.states.get(sensor)
         assert state.state == "succeeded"
     finally:
-        await hass2.async_stop(force=True)
-        await context.__aexit__(None, None, None)
+        await stop(context, hass2)
 
 
 async def test_runs_wait_for_home_assistant_to_finish_starting(
@@ -127,7 +110,7 @@ async def test_runs_wait_for_home_assistant_to_finish_starting(
             await context.__aexit__(None, None, None)
         assert len(hass_storage[STORAGE_KEY_RUNS]["data"]["runs"]) == 1
 
-    context, started = await _start_again(config_dir, entry)
+    context, started = await start_again(config_dir, entry)
     try:
         sensor = entity_id(started, "sensor", "raid_workflow_state")
         assert started.config_entries.async_get_entry(entry.entry_id).runtime_data.engine.runs()
@@ -136,5 +119,4 @@ async def test_runs_wait_for_home_assistant_to_finish_starting(
         await started.async_block_till_done()
         assert started.states.get(sensor).state == "succeeded"
     finally:
-        await started.async_stop(force=True)
-        await context.__aexit__(None, None, None)
+        await stop(context, started)

@@ -147,6 +147,25 @@ def sign_in(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) ->
     return follow
 
 
+def twitch_entry(access: str, refresh: str, *, expired: bool) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Twitch (twitchdev)",
+        unique_id=BROADCASTER["id"],
+        data={
+            "connection": "twitch",
+            "auth_implementation": AUTH_DOMAIN,
+            "token": {
+                "access_token": access,
+                "refresh_token": refresh,
+                "expires_in": 14124,
+                "expires_at": time.time() + (-10 if expired else 3600),
+                "token_type": "bearer",
+            },
+        },
+    )
+
+
 async def start_twitch_flow(hass: HomeAssistant) -> ConfigFlowResult:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
@@ -350,22 +369,7 @@ async def test_refused_refresh_at_setup_starts_reauth(
     access, refresh = twitch.issue_tokens()
     twitch.expire(access)
     twitch.revoke_refresh(refresh)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Twitch (twitchdev)",
-        unique_id=BROADCASTER["id"],
-        data={
-            "connection": "twitch",
-            "auth_implementation": AUTH_DOMAIN,
-            "token": {
-                "access_token": access,
-                "refresh_token": refresh,
-                "expires_in": 14124,
-                "expires_at": time.time() - 10,
-                "token_type": "bearer",
-            },
-        },
-    )
+    entry = twitch_entry(access, refresh, expired=True)
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -12,32 +11,12 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.stream_workflows import connections
-from custom_components.stream_workflows.const import DOMAIN
 from tests.adapters.obs_headless import free_port
-from tests.peers.twitch_server import BROADCASTER, TwitchPeer
+from tests.peers.twitch_server import TwitchPeer
 
-from .test_twitch_connection import AUTH_DOMAIN, core, credentials, twitch  # noqa: F401
+from .test_twitch_connection import core, credentials, twitch, twitch_entry  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
-
-
-def twitch_entry(access: str, refresh: str, *, expired: bool) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Twitch (twitchdev)",
-        unique_id=BROADCASTER["id"],
-        data={
-            "connection": "twitch",
-            "auth_implementation": AUTH_DOMAIN,
-            "token": {
-                "access_token": access,
-                "refresh_token": refresh,
-                "expires_in": 14124,
-                "expires_at": time.time() + (-10 if expired else 3600),
-                "token_type": "bearer",
-            },
-        },
-    )
 
 
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -1,0 +1,156 @@
+"""Our engine inside Home Assistant next to Home Assistant's own script engine, in one process.
+
+    python bench/ha_engine.py          a readable table
+    python bench/ha_engine.py --json   one JSON object
+
+For chains of 20, 100 and 1,000 steps it measures, in the same Home Assistant instance (asyncio
+debug off, logging at WARNING):
+- `ours_us_per_transition`: a state machine of N `internal.noop` states run through the
+  integration, with its switch, state sensor, buttons and bus events mirroring every state;
+- `ha_script_us_per_step`: a Home Assistant `Script` of N `variables` steps (the cheapest step a
+  script has), run with `Script.async_run`;
+- `ratio`: HA's cost per step divided by ours (above 1 means we are faster).
+Each figure is the median over several runs after a warm-up run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# Imported before Home Assistant starts so this repository's integration is the one found.
+import custom_components.stream_workflows  # noqa: F401
+
+CHAIN_LENGTHS = (20, 100, 1_000)
+REPEATS = 7
+GOAL_RATIO = 2.0
+GOAL_FLATNESS = 1.2  # the 1,000-state chain within 20 % of the 20-state one, per transition
+
+
+def chain_document(workflow_id: str, states: int) -> dict[str, Any]:
+    """A state machine of `states` noop states, each moving on to the next."""
+    return {
+        "id": workflow_id,
+        "name": f"Chain {states}",
+        "mode": "parallel",
+        "initial_state": "s0",
+        "states": [
+            {
+                "name": f"s{index}",
+                "action": {"service": "internal", "action": "noop"},
+                "transitions": {"success": f"s{index + 1}"} if index + 1 < states else {},
+            }
+            for index in range(states)
+        ],
+    }
+
+
+async def measure(repeats: int) -> dict[str, Any]:
+    from homeassistant import loader
+    from homeassistant.core import Context
+    from homeassistant.helpers import config_validation as cv
+    from homeassistant.helpers.script import Script
+    from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+        MockConfigEntry,
+        async_test_home_assistant,
+    )
+
+    from custom_components.stream_workflows.const import DOMAIN
+
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as config_dir:
+        folder = Path(config_dir) / "stream_workflows"
+        folder.mkdir()
+        for length in CHAIN_LENGTHS:
+            (folder / f"chain_{length}.json").write_text(
+                json.dumps(chain_document(f"chain_{length}", length))
+            )
+        async with async_test_home_assistant(config_dir=config_dir) as hass:
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+            entry = MockConfigEntry(
+                domain=DOMAIN, data={"folder": "stream_workflows"}, unique_id="core"
+            )
+            entry.add_to_hass(hass)
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+            manager = entry.runtime_data
+            for length in CHAIN_LENGTHS:
+                script = Script(
+                    hass,
+                    cv.SCRIPT_SCHEMA([{"variables": {"step": index}} for index in range(length)]),
+                    f"bench {length}",
+                    "script",
+                )
+
+                async def ours(length: int = length) -> float:
+                    started = time.perf_counter()
+                    run = manager.start(f"chain_{length}")
+                    await run.wait()
+                    elapsed = time.perf_counter() - started
+                    assert run.status.value == "succeeded", run.error
+                    return elapsed
+
+                async def theirs(script: Script = script) -> float:
+                    started = time.perf_counter()
+                    await script.async_run(context=Context())
+                    return time.perf_counter() - started
+
+                await ours()
+                await theirs()
+                ours_times = [await ours() for _ in range(repeats)]
+                their_times = [await theirs() for _ in range(repeats)]
+                await hass.async_block_till_done()
+                ours_us = statistics.median(ours_times) / length * 1e6
+                theirs_us = statistics.median(their_times) / length * 1e6
+                results[str(length)] = {
+                    "ours_us_per_transition": round(ours_us, 1),
+                    "ha_script_us_per_step": round(theirs_us, 1),
+                    "ratio": round(theirs_us / ours_us, 2),
+                }
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    # Both sides log nothing per step; these are start-up notices only.
+    logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
+    logging.getLogger("aiohttp_fast_zlib").setLevel(logging.ERROR)
+    chains = asyncio.run(measure(args.repeats), debug=False)
+    smallest, largest = chains[str(CHAIN_LENGTHS[0])], chains[str(CHAIN_LENGTHS[-1])]
+    report = {
+        "chains": chains,
+        "flatness": round(
+            largest["ours_us_per_transition"] / smallest["ours_us_per_transition"], 2
+        ),
+        "goals": {"ratio_at_least": GOAL_RATIO, "flatness_at_most": GOAL_FLATNESS},
+    }
+    if args.json:
+        print(json.dumps(report))
+        return
+    print(f"{'chain':>6}  {'ours µs/transition':>19}  {'HA script µs/step':>18}  {'ratio':>6}")
+    for length, figures in chains.items():
+        print(
+            f"{length:>6}  {figures['ours_us_per_transition']:>19}  "
+            f"{figures['ha_script_us_per_step']:>18}  {figures['ratio']:>6}"
+        )
+    print(f"flatness (1,000 vs 20 per transition): {report['flatness']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -77,6 +77,7 @@ class Bridge:
             self.virtual.key_event = surface.key_event
             self.virtual.dial_event = surface.dial_event
             self.virtual.touch_event = surface.touch_event
+            self.virtual.on_rescale = surface.rescale
             await self.server.start()
         if self.decks is not None:
             self.decks.start()

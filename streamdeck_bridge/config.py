@@ -17,11 +17,11 @@ import voluptuous as vol
 import yaml  # type: ignore[import-untyped]
 
 WORKFLOW_PRESS = ("run", "toggle", "pause", "resume", "cancel", "none")
-STATUSES = ("idle", "queued", "running", "paused", "succeeded", "failed", "cancelled")
 ID_RE = re.compile(r"^[a-z0-9_]+$")
 ENTITY_RE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 ACTION_RE = ENTITY_RE
 DEFAULT_TOKEN_ENV = "STREAMDECK_BRIDGE_TOKEN"
+DEFAULT_SHOW_RESULT_FOR = 60.0
 
 
 class ConfigError(Exception):
@@ -62,6 +62,7 @@ WORKFLOW_KEY = vol.Schema(
         vol.Optional("press", default="toggle"): vol.In(WORKFLOW_PRESS),
         vol.Optional("long_press", default="cancel"): vol.In(WORKFLOW_PRESS),
         vol.Optional("variables", default=dict): dict,
+        vol.Optional("show_result_for"): SECONDS,
     }
 )
 ACTION_KEY = vol.Schema(
@@ -112,6 +113,7 @@ DECK = vol.Schema(
         vol.Optional("name"): str,
         vol.Optional("brightness"): vol.All(int, vol.Range(min=0, max=100)),
         vol.Optional("sleep_after"): SECONDS,
+        vol.Optional("show_result_for"): SECONDS,
         vol.Optional("pages"): list,
     }
 )
@@ -131,6 +133,9 @@ TOP = vol.Schema(
         vol.Optional("home_assistant", default=dict): dict,
         vol.Optional("brightness", default=60): vol.All(int, vol.Range(min=0, max=100)),
         vol.Optional("sleep_after", default=0): SECONDS,
+        # How long a finished run's look stays on its key before the key looks idle again
+        # (0: until the next run).
+        vol.Optional("show_result_for", default=DEFAULT_SHOW_RESULT_FOR): SECONDS,
         vol.Optional("hold_time", default=0.6): vol.All(vol.Coerce(float), vol.Range(min=0.1)),
         vol.Optional("pages"): list,
         vol.Optional("decks", default=list): list,
@@ -154,6 +159,7 @@ class KeyConfig:
     press: str = "toggle"
     long_press: str = "none"
     variables: dict[str, Any] = field(default_factory=dict)
+    show_result_for: float | None = None  # None: the deck's
     action: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     target: dict[str, Any] = field(default_factory=dict)
@@ -188,6 +194,7 @@ class DeckConfig:
     brightness: int
     sleep_after: float
     pages: tuple[PageConfig, ...]
+    show_result_for: float = DEFAULT_SHOW_RESULT_FOR
 
     @property
     def home(self) -> str:
@@ -419,6 +426,7 @@ def validate(raw: Any, source: str = "deck.yaml") -> BridgeConfig:
                 name=deck.get("name"),
                 brightness=deck.get("brightness", top["brightness"]),
                 sleep_after=deck.get("sleep_after", top["sleep_after"]),
+                show_result_for=deck.get("show_result_for", top["show_result_for"]),
                 pages=pages,
             )
         )
@@ -430,6 +438,7 @@ def validate(raw: Any, source: str = "deck.yaml") -> BridgeConfig:
                     name=None,
                     brightness=top["brightness"],
                     sleep_after=top["sleep_after"],
+                    show_result_for=top["show_result_for"],
                     pages=default_pages,
                 )
             )

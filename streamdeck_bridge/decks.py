@@ -55,6 +55,7 @@ class DeckHandle:
         self.key_layout: tuple[int, int] = (int(rows), int(cols))
         width, height = deck.key_image_format()["size"] if deck.is_visual() else (0, 0)
         self.key_size: tuple[int, int] = (int(width), int(height))
+        self.render_scale = 1  # the hardware takes images at its native size
         self.dial_count = int(deck.dial_count())
         fmt = deck.touchscreen_image_format() if deck.is_touch() else None
         self.strip_size: tuple[int, int] | None = (

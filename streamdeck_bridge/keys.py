@@ -14,21 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .config import DialConfig, KeyConfig
+from .config import DEFAULT_SHOW_RESULT_FOR, DialConfig, KeyConfig
 from .ha_client import EntityState
 from .ha_link import HomeAssistantLink
+from .looks import FINISHED, STATUS_ICONS, look
 from .render import KeyView, hex_colour
 
 ACTIVE = ("running", "queued")
-STATUS_ICONS = {
-    "running": "play",
-    "queued": "clock",
-    "paused": "pause",
-    "succeeded": "check",
-    "failed": "cross",
-    "cancelled": "stop",
-    "unavailable": "warning",
-}
+REHEARSAL_BADGE = "REHEARSAL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +54,17 @@ def _parse_time(value: Any) -> float | None:
         return datetime.fromisoformat(value).timestamp()
     except ValueError:
         return None
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from an attribute (a number, or text holding one); else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _countdown(seconds: float) -> str:
@@ -104,9 +108,26 @@ class Key:
         """True while the view changes with time alone (a countdown)."""
         return False
 
+    def changes_at(self, link: HomeAssistantLink, now: float) -> float | None:
+        """The wall time of the next change the view makes by time alone, if any."""
+        return None
+
 
 class WorkflowKey(Key):
-    """Runs, pauses, resumes or cancels a workflow; shows its state, colour and progress."""
+    """Runs, pauses, resumes or cancels a workflow; shows its state, colour and progress.
+
+    A finished run's look (succeeded, done with errors, failed, cancelled) stays for
+    `show_result_for` seconds (0: until the next run); then the key looks idle again, with
+    the outcome kept visible in small (a dot in its colour and a word), so the deck does not
+    become a wall of old results.
+    """
+
+    def __init__(self, config: KeyConfig, show_result_for: float = DEFAULT_SHOW_RESULT_FOR) -> None:
+        super().__init__(config)
+        own = config.show_result_for
+        self.show_result_for = own if own is not None else show_result_for
+        self._seen_finish: tuple[tuple[Any, str], float] | None = None
+        self._seen_state = False  # has this key shown a state of its workflow yet
 
     @property
     def workflow_id(self) -> str:
@@ -139,12 +160,40 @@ class WorkflowKey(Key):
         ends = _parse_time(state.attributes.get("wait_ends_at"))
         if ends is None:
             return None
-        total = state.attributes.get("wait_total")
-        return ends, float(total) if isinstance(total, int | float) and total > 0 else 0.0
+        total = _number(state.attributes.get("wait_total"))
+        return ends, total if total is not None and total > 0 else 0.0
+
+    def _finished_at(self, state: EntityState, status: str, now: float) -> float:
+        """When the shown run finished: its `finished_at`; else, for a result this key saw
+        arrive, when it arrived; else when the sensor's state last changed."""
+        at = _parse_time(state.attributes.get("finished_at"))
+        if at is not None:
+            return at
+        mark = (state.attributes.get("run_id"), status)
+        if self._seen_finish is None or self._seen_finish[0] != mark:
+            # A finish seen live is dated now: a state written "succeeded" over "succeeded"
+            # keeps its old last_changed. A finish found at start-up is dated by the state.
+            changed = _number(state.last_changed)
+            arrived = now if self._seen_state or changed is None else changed
+            self._seen_finish = (mark, arrived)
+        return self._seen_finish[1]
+
+    def _result_until(self, state: EntityState, status: str, now: float) -> float | None:
+        """When a finished look falls back to idle; None when it never does."""
+        if status not in FINISHED or self.show_result_for <= 0:
+            return None
+        return self._finished_at(state, status, now) + self.show_result_for
 
     def animated(self, link: HomeAssistantLink) -> bool:
         state = link.workflow_state(self.workflow_id)
         return workflow_status(state) in ACTIVE and self._wait(state) is not None
+
+    def changes_at(self, link: HomeAssistantLink, now: float) -> float | None:
+        state = link.workflow_state(self.workflow_id)
+        if state is None:
+            return None
+        until = self._result_until(state, workflow_status(state), now)
+        return until if until is not None and until > now else None
 
     def view(self, link: HomeAssistantLink, now: float) -> KeyView:
         state = link.workflow_state(self.workflow_id)
@@ -154,33 +203,65 @@ class WorkflowKey(Key):
             name = str(state.attributes.get("friendly_name", ""))
             label = name.removesuffix(" state").removesuffix(" State") or None
         label = label or _title(self.workflow_id)
-        icon = self.config.icon or STATUS_ICONS.get(status)
         if state is None or status == "unavailable":
+            icon = self.config.icon or STATUS_ICONS.get("unavailable")
             return KeyView(label=label, detail="unavailable", status="unavailable", icon=icon)
-        detail = state.state if status in ACTIVE else status
+        attributes = state.attributes
+        if status in FINISHED:
+            self._finished_at(state, status, now)  # note when a new result arrived
+        self._seen_state = True
+        rehearsal = attributes.get("rehearsal") is True
+        handled = int(_number(attributes.get("handled_errors")) or 0)
+        shown = "done_with_errors" if status == "succeeded" and handled > 0 else status
+        word = _errors(handled) if shown == "done_with_errors" else status
+        if status in FINISHED:
+            until = self._result_until(state, status, now)
+            if until is not None and now >= until:
+                small = _errors(handled, "") if shown == "done_with_errors" else look(shown).word
+                return KeyView(
+                    label=label,
+                    detail=f"{'rehearsal' if rehearsal else 'last'}: {small}",
+                    status="idle",
+                    icon=self.config.icon,
+                    colour=hex_colour(self.config.colour),
+                    outcome=shown,
+                )
+        detail = state.state if status in ACTIVE else word
         progress: float | None = None
         countdown: str | None = None
-        if status in ACTIVE or status == "paused":
-            wait = self._wait(state)
-            if wait is not None and status != "paused":
-                ends, total = wait
-                remaining = ends - now
-                countdown = _countdown(remaining)
-                if total:
-                    progress = 1.0 - max(0.0, min(remaining / total, 1.0))
-            else:
-                step, steps = state.attributes.get("step"), state.attributes.get("steps")
-                if isinstance(step, int | float) and isinstance(steps, int | float) and steps > 0:
-                    progress = min(max(float(step) / float(steps), 0.0), 1.0)
+        wait = self._wait(state) if status in ACTIVE else None
+        remaining = _number(attributes.get("wait_remaining")) if status == "paused" else None
+        if wait is not None:
+            ends, total = wait
+            countdown = _countdown(ends - now)
+            if total:
+                progress = 1.0 - max(0.0, min((ends - now) / total, 1.0))
+        elif remaining is not None:
+            # A paused wait does not count down: it shows the time it will resume with.
+            countdown = _countdown(remaining)
+            paused_total = _number(attributes.get("wait_total"))
+            if paused_total:
+                progress = 1.0 - max(0.0, min(remaining / paused_total, 1.0))
+        elif status in ACTIVE or status == "paused":
+            # `step_index` is the sensor's count of steps done (`step` is the step's name).
+            step = _number(attributes.get("step_index", attributes.get("step")))
+            steps = _number(attributes.get("steps"))
+            if step is not None and steps:
+                progress = min(max(step / steps, 0.0), 1.0)
         return KeyView(
             label=label,
             detail=detail.replace("_", " "),
-            status=status,
-            icon=icon,
+            status=shown,
+            icon=self.config.icon or STATUS_ICONS.get(shown),
             colour=hex_colour(self.config.colour) if status == "idle" else None,
             progress=progress,
             countdown=countdown,
+            badge=REHEARSAL_BADGE if rehearsal and status != "idle" else None,
         )
+
+
+def _errors(count: int, prefix: str = "done, ") -> str:
+    return f"{prefix}{count} error{'' if count == 1 else 's'}"
 
 
 def _entity_view(
@@ -273,7 +354,9 @@ KEY_CLASSES: dict[str, type[Key]] = {
 }
 
 
-def make_key(config: KeyConfig) -> Key:
+def make_key(config: KeyConfig, show_result_for: float = DEFAULT_SHOW_RESULT_FOR) -> Key:
+    if config.kind == "workflow":
+        return WorkflowKey(config, show_result_for)
     return KEY_CLASSES[config.kind](config)
 
 
@@ -283,7 +366,9 @@ def make_key(config: KeyConfig) -> Key:
 class Dial:
     """A dial: an entity (turn adjusts, push toggles) or a workflow (push toggles)."""
 
-    def __init__(self, config: DialConfig) -> None:
+    def __init__(
+        self, config: DialConfig, show_result_for: float = DEFAULT_SHOW_RESULT_FOR
+    ) -> None:
         self.config = config
         self.key = (
             WorkflowKey(
@@ -294,7 +379,8 @@ class Dial:
                     workflow=config.workflow,
                     press="toggle",
                     long_press="none",
-                )
+                ),
+                show_result_for,
             )
             if config.workflow
             else None
@@ -316,6 +402,9 @@ class Dial:
                 label=view.label, detail=f"{pct}%", status=view.status, progress=pct / 100
             )
         return view
+
+    def changes_at(self, link: HomeAssistantLink, now: float) -> float | None:
+        return self.key.changes_at(link, now) if self.key is not None else None
 
     def push(self, link: HomeAssistantLink) -> Intent:
         if self.key is not None:

@@ -1,7 +1,9 @@
 """Key images, drawn with Pillow from bundled fonts and icons (nothing fetched at run time).
 
-A key is described by a `KeyView` (what to show); `KeyRenderer` turns it into an image of the
-deck's key size. Hardware decks and the virtual deck use the same renderer.
+A key is described by a `KeyView` (what to show); `KeyRenderer` turns it into an image of one
+size: the hardware's key size, or a multiple of it for the virtual deck on HiDPI screens. Every
+measure is a fraction of the size, so a 2x image has the 1x layout, drawn sharper. Hardware decks
+and the virtual deck use the same renderer; colours and icons per status come from `looks`.
 """
 
 from __future__ import annotations
@@ -13,25 +15,20 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from .looks import (
+    BADGE_BACKGROUND,
+    BADGE_TEXT,
+    DOT_RING,
+    OFFLINE_BORDER,
+    RGB,
+    STATUS_COLOURS,
+    look,
+)
+
 ASSETS = Path(__file__).resolve().parent / "assets"
 FONT_BOLD = ASSETS / "fonts" / "DejaVuSans-Bold.ttf"
 FONT_NARROW = ASSETS / "fonts" / "DejaVuSansCondensed.ttf"
 
-type RGB = tuple[int, int, int]
-
-STATUS_COLOURS: dict[str, RGB] = {
-    "idle": (38, 42, 51),
-    "queued": (92, 84, 20),
-    "running": (0, 104, 204),
-    "paused": (196, 128, 0),
-    "succeeded": (27, 128, 58),
-    "failed": (178, 24, 43),
-    "cancelled": (92, 92, 104),
-    "unavailable": (48, 48, 48),
-    "on": (196, 150, 20),
-    "off": (38, 42, 51),
-}
-OFFLINE_BORDER: RGB = (220, 40, 40)
 TEXT: RGB = (255, 255, 255)
 LINE = 1.12  # line height as a multiple of the font size
 DIM_TEXT: RGB = (210, 214, 222)
@@ -51,6 +48,11 @@ class KeyView:
     offline: bool = False
     flash: str | None = None
     blank: bool = False
+    badge: str | None = None  # a band across the top, e.g. "REHEARSAL"
+    outcome: str | None = None  # a small dot in that status's colour: the last outcome
+
+
+__all__ = ["STATUS_COLOURS", "KeyRenderer", "KeyView", "bundled_icons", "hex_colour", "to_png"]
 
 
 def hex_colour(value: str | None) -> RGB | None:
@@ -79,6 +81,14 @@ def icon_image(name: str) -> Image.Image | None:
         return None
 
 
+@lru_cache(maxsize=256)
+def _scaled_icon(name: str, size: int) -> Image.Image:
+    """An icon at one size (icons are drawn large, 256 px, and scaled down per key size)."""
+    icon = icon_image(name)
+    assert icon is not None
+    return icon.resize((size, size), Image.Resampling.LANCZOS)
+
+
 def bundled_icons() -> list[str]:
     return sorted(p.stem for p in (ASSETS / "icons").glob("*.png"))
 
@@ -91,12 +101,15 @@ def _fit(
     start: int,
     smallest: int,
     height: int | None = None,
+    lines_at_most: int = 2,
 ) -> tuple[ImageFont.FreeTypeFont, list[str]]:
-    """The largest font (down to `smallest`) that fits text on at most two lines."""
+    """The largest font (down to `smallest`) that fits text on at most `lines_at_most` lines."""
     words = text.split()
     for size in range(start, smallest - 1, -1):
         font = _font(path, size)
-        max_lines = 2 if height is None else min(2, int(height // (size * LINE)))
+        max_lines = (
+            lines_at_most if height is None else min(lines_at_most, int(height // (size * LINE)))
+        )
         if max_lines < 1:
             continue
         lines: list[str] = []
@@ -128,13 +141,33 @@ class KeyRenderer:
         s = min(w, h)
         if view.blank:
             return Image.new("RGB", self.size, (0, 0, 0))
-        bg = view.colour or STATUS_COLOURS.get(view.status or "idle", STATUS_COLOURS["idle"])
+        status_look = look(view.status)
+        bg = view.colour or status_look.colour
         if view.offline:
             bg = tuple(c // 3 for c in bg)  # type: ignore[assignment]
         img = Image.new("RGB", self.size, bg)
         draw = ImageDraw.Draw(img)
         pad = max(2, s // 18)
+        if status_look.border is not None and not view.offline:
+            border = max(2, s // 20)
+            draw.rectangle([0, 0, w - 1, h - 1], outline=status_look.border, width=border)
+            pad += border
         top, bottom = pad, h - pad
+        if view.badge:
+            top = self._badge(draw, view.badge, pad) + max(1, pad // 2)
+        if view.outcome:
+            # The last outcome of a key that fell back to idle: a ringed dot, top right.
+            r = max(3, s // 12)
+            cx, cy = w - pad - r, top + r
+            ring = max(1, s // 48)
+            outcome = look(view.outcome)
+            draw.ellipse(
+                [cx - r, cy - r, cx + r, cy + r],
+                fill=outcome.colour,
+                outline=outcome.border or DOT_RING,
+                width=ring if outcome.border is None else max(2, ring * 2),
+            )
+            top = cy + r // 2
         # Bottom up: progress bar, then the detail line (or a big countdown), then the label
         # and icon share what is left.
         if view.progress is not None:
@@ -155,6 +188,7 @@ class KeyRenderer:
                 w - 2 * pad,
                 s // 4 if big else s // 7,
                 max(7, s // 10),
+                lines_at_most=1,
             )
             bottom -= int(font2.size)
             draw.text((w // 2, bottom), lines2[0], font=font2, fill=DIM_TEXT, anchor="ma")
@@ -175,7 +209,8 @@ class KeyRenderer:
         if icon is not None:
             isz = min(s * 3 // 5, bottom - top - label_h - (pad // 2 if label_h else 0))
             if isz >= s // 5:
-                scaled = icon.resize((isz, isz), Image.Resampling.LANCZOS)
+                assert icon_name is not None
+                scaled = _scaled_icon(icon_name, isz)
                 free = bottom - top - label_h - isz
                 y = top + max(0, free // 3)
                 img.paste(scaled, ((w - isz) // 2, y), scaled)
@@ -195,6 +230,15 @@ class KeyRenderer:
             draw.text((w // 2, h // 2), lines[0], font=font, fill=(255, 90, 90), anchor="mm")
             draw.rectangle([0, 0, w - 1, h - 1], outline=(255, 255, 255), width=max(2, s // 24))
         return img
+
+    def _badge(self, draw: ImageDraw.ImageDraw, text: str, pad: int) -> int:
+        """A band across the top of the key; returns where the band ends."""
+        w, h = self.size
+        band = max(9, min(w, h) // 6)
+        draw.rectangle([0, 0, w - 1, band - 1], fill=BADGE_BACKGROUND)
+        font, lines = _fit(draw, text, FONT_BOLD, w - 2 * pad, band * 4 // 5, 6, lines_at_most=1)
+        draw.text((w // 2, band // 2), lines[0], font=font, fill=BADGE_TEXT, anchor="mm")
+        return band
 
 
 def to_png(img: Image.Image) -> bytes:

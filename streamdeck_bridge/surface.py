@@ -29,6 +29,9 @@ class KeyOutput(Protocol):
     model: str
     key_count: int
     key_size: tuple[int, int]
+    # Images are drawn at key_size times render_scale: 1 on hardware (its native size), 2 or more
+    # on the virtual deck so keys are sharp on HiDPI screens.
+    render_scale: int
     dial_count: int
     strip_size: tuple[int, int] | None
 
@@ -48,11 +51,13 @@ class Surface:
         *,
         hold_time: float,
         on_action: Callable[[str, Intent, float], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.output = output
         self.config = config
         self.link = link
-        self.renderer = KeyRenderer(output.key_size) if output.key_size[0] else None
+        self.clock = clock  # wall time, as Home Assistant's timestamps are
+        self.renderer = self._make_renderer()
         self.pages = {page.name: page for page in config.pages}
         self.page_stack: list[str] = [config.home]
         self.keys: dict[int, Key] = {}
@@ -67,6 +72,8 @@ class Surface:
         self._loop = asyncio.get_running_loop()
         self.tracker = PressTracker(hold_time, self._fire, self._loop.call_later)
         self._tick: asyncio.TimerHandle | None = None
+        self._due: asyncio.TimerHandle | None = None
+        self.due_at: float | None = None  # when a key's view next changes by time alone
         self._sleep_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.closed = False
@@ -81,12 +88,12 @@ class Surface:
     def _load_page(self) -> None:
         self.tracker.cancel()
         self.keys = {
-            index: make_key(cfg)
+            index: make_key(cfg, self.config.show_result_for)
             for index, cfg in self.page.keys.items()
             if index < self.output.key_count
         }
         self.dials = {
-            index: Dial(cfg)
+            index: Dial(cfg, self.config.show_result_for)
             for index, cfg in self.page.dials.items()
             if index < self.output.dial_count
         }
@@ -128,6 +135,18 @@ class Surface:
 
     # -- drawing ------------------------------------------------------------------------
 
+    def _make_renderer(self) -> KeyRenderer | None:
+        w, h = self.output.key_size
+        scale = max(1, int(self.output.render_scale))
+        return KeyRenderer((w * scale, h * scale)) if w else None
+
+    def rescale(self) -> None:
+        """Redraw everything after the output's render_scale changed."""
+        self.renderer = self._make_renderer()
+        self.drawn.clear()
+        self.strip_drawn = None
+        self.refresh()
+
     def start(self) -> None:
         self.output.set_brightness(self.config.brightness)
         self._arm_sleep()
@@ -156,16 +175,18 @@ class Surface:
         """Redraw every key whose view changed (all when `changed` is None)."""
         if self.closed or self.renderer is None:
             return
-        now_wall = time.time()
+        now_wall = self.clock()
         animated = False
+        due: float | None = None
         for index in range(self.output.key_count):
             view = self.view_for(index, now_wall)
             if self.drawn.get(index) != view:
                 self.drawn[index] = view
                 self.output.set_key(index, self.renderer.render(view))
             key = self.keys.get(index)
-            if key is not None and self.link.online and key.animated(self.link):
-                animated = True
+            if key is not None and self.link.online:
+                animated = animated or key.animated(self.link)
+                due = _earliest(due, key.changes_at(self.link, now_wall))
         if self.output.strip_size is not None and self.output.dial_count:
             views = tuple(
                 self.dials[i].view(self.link, now_wall) if i in self.dials else KeyView(blank=True)
@@ -173,14 +194,38 @@ class Surface:
             )
             if views != self.strip_drawn:
                 self.strip_drawn = views
-                self.output.set_strip(render_strip(self.output.strip_size, list(views)))
+                scale = max(1, int(self.output.render_scale))
+                w, h = self.output.strip_size
+                self.output.set_strip(render_strip((w * scale, h * scale), list(views)))
+            if self.link.online:
+                for dial in self.dials.values():
+                    due = _earliest(due, dial.changes_at(self.link, now_wall))
         if self.flashes:
             animated = True
         if animated and self._tick is None:
             self._tick = self._loop.call_later(1.0 - (now_wall % 1.0) + 0.01, self._ticked)
+        self._arm_due(due, now_wall)
 
     def _ticked(self) -> None:
         self._tick = None
+        self.refresh()
+
+    def _arm_due(self, due: float | None, now_wall: float) -> None:
+        """One timer for the next time-driven change (a finished key falling back to idle)."""
+        if due == self.due_at and (due is None or self._due is not None):
+            return
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+        self.due_at = due
+        if due is not None:
+            self._due = self._loop.call_later(max(0.0, due - now_wall) + 0.05, self._came_due)
+
+    def _came_due(self) -> None:
+        if self._due is not None:
+            self._due.cancel()  # harmless once fired; a direct call must not leave it armed
+        self._due = None
+        self.due_at = None
         self.refresh()
 
     def flash(self, index: int, message: str) -> None:
@@ -309,15 +354,19 @@ class Surface:
         """Stop drawing and timing (the output is gone or closing)."""
         self.closed = True
         self.tracker.cancel()
-        for handle in (self._tick, self._sleep_timer):
+        for handle in (self._tick, self._sleep_timer, self._due):
             if handle is not None:
                 handle.cancel()
-        self._tick = self._sleep_timer = None
+        self._tick = self._sleep_timer = self._due = None
 
     async def close(self) -> None:
         self.detach()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _replace(view: KeyView, **changes: Any) -> KeyView:

@@ -4,6 +4,10 @@ The page shows the key images from the same renderer as the hardware, pushed liv
 websocket; mouse/touch down and up go back over the websocket into the same `Surface` key
 handling (long presses included). The model (key grid, key size, dials) comes from the
 `streamdeck` package's own model classes.
+
+Images are drawn at `render_scale` times the key size (2x, or 3x once a page reports a denser
+screen), shown at the key size in CSS pixels: sharp on HiDPI screens. The page scales the
+whole deck down to fit a narrow screen.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import base64
 import contextlib
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +40,10 @@ MODELS = {
     "plus-xl": "StreamDeckPlusXL",
 }
 DEFAULT_MODEL = "original"
+# Key images are drawn at this multiple of the key size, so they are sharp on a 2x screen;
+# a page on a denser screen asks for more, up to MAX_SCALE.
+DEFAULT_SCALE = 2
+MAX_SCALE = 3
 
 
 def model_info(model: str) -> dict[str, Any]:
@@ -68,6 +77,8 @@ class VirtualDeck:
         self.rows = int(info["rows"])
         self.cols = int(info["cols"])
         self.key_size: tuple[int, int] = info["key_size"]
+        self.render_scale = DEFAULT_SCALE
+        self.on_rescale: Callable[[], None] | None = None  # set by the app: redraw all
         self.dial_count = int(info["dials"])
         self.strip_size: tuple[int, int] | None = info["strip_size"]
         self.brightness = 100
@@ -104,6 +115,17 @@ class VirtualDeck:
         self.brightness = percent
         self._send({"type": "brightness", "value": percent})
 
+    def screen_density(self, ratio: float) -> None:
+        """A page reports its devicePixelRatio: draw for the densest screen seen (2x to 3x)."""
+        if not math.isfinite(ratio) or ratio <= 0:
+            return
+        wanted = min(MAX_SCALE, max(DEFAULT_SCALE, math.ceil(ratio - 0.01)))
+        if wanted > self.render_scale:
+            _LOGGER.info("Virtual deck: drawing keys at %dx for a %.2fx screen", wanted, ratio)
+            self.render_scale = wanted
+            if self.on_rescale is not None:
+                self.on_rescale()
+
     def layout_message(self) -> dict[str, Any]:
         return {
             "type": "layout",
@@ -112,6 +134,7 @@ class VirtualDeck:
             "cols": self.cols,
             "keys": self.key_count,
             "key_size": list(self.key_size),
+            "scale": self.render_scale,
             "dials": self.dial_count,
             "strip_size": list(self.strip_size) if self.strip_size else None,
             "brightness": self.brightness,
@@ -128,17 +151,27 @@ PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Virtual Stream Deck</title>
 <style>
+ /* Keys are at most their hardware size in CSS pixels (images come at 2x or more, for HiDPI
+    screens); on a narrow screen the whole deck scales down to the width, keys kept square. */
  body { background:#15171c; color:#ccd; font-family:sans-serif; display:flex;
-        flex-direction:column; align-items:center; margin:2em; }
- #deck { background:#050505; padding:18px; border-radius:18px; display:grid; gap:12px;
-         box-shadow:0 8px 30px #000; }
- .key { border-radius:10px; cursor:pointer; user-select:none; background:#000;
-        -webkit-user-drag:none; touch-action:none; }
+        flex-direction:column; align-items:center; margin:2em; overflow-wrap:anywhere; }
+ #deck { --gap:min(12px, 2.4vw); --pad:min(18px, 3.6vw); background:#050505;
+         padding:var(--pad); border-radius:min(18px, 3.6vw); display:grid; gap:var(--gap);
+         box-shadow:0 8px 30px #000; max-width:100%; box-sizing:border-box; }
+ .key { display:block; width:100%; height:auto; border-radius:14%; cursor:pointer;
+        user-select:none; background:#000; -webkit-user-drag:none; touch-action:none; }
  .key.down { transform:scale(0.94); }
- #strip { margin-top:12px; border-radius:6px; cursor:pointer; }
- #dials { display:flex; gap:16px; margin-top:12px; }
+ #strip { margin-top:12px; border-radius:6px; cursor:pointer; max-width:100%; height:auto; }
+ #dials { display:flex; flex-wrap:wrap; justify-content:center; gap:12px 16px; margin-top:12px;
+          max-width:100%; }
+ .dial { white-space:nowrap; }
  .dial button { width:2.4em; height:2.4em; border-radius:50%; border:0; margin:0 2px; }
  #status { margin-top:1em; font-size:0.9em; }
+ @media (max-width: 600px) {
+   body { margin:12px 8px; }
+   h1 { font-size:1.4em; text-align:center; }
+   #dials { display:grid; grid-template-columns:repeat(2, auto); justify-content:center; }
+ }
 </style></head>
 <body>
 <h1 id="title">Virtual Stream Deck</h1>
@@ -151,11 +184,17 @@ PAGE = """<!doctype html>
 let ws, layout;
 const deck = document.getElementById("deck");
 function send(msg) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(msg)); }
+function tellDensity() { send({type: "screen", dpr: window.devicePixelRatio || 1}); }
+function watchDensity() {
+  // Browser zoom and moving the window to another screen change devicePixelRatio.
+  matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`)
+    .addEventListener("change", () => { tellDensity(); watchDensity(); }, {once: true});
+}
 function build(l) {
   layout = l;
   document.getElementById("title").textContent = "Virtual " + l.model;
   deck.innerHTML = "";
-  deck.style.gridTemplateColumns = `repeat(${l.cols}, ${l.key_size[0]}px)`;
+  deck.style.gridTemplateColumns = `repeat(${l.cols}, minmax(0, ${l.key_size[0]}px))`;
   deck.style.filter = `brightness(${Math.max(l.brightness, 10)}%)`;
   for (let i = 0; i < l.keys; i++) {
     const img = document.createElement("img");
@@ -179,8 +218,12 @@ function build(l) {
   dials.innerHTML = "";
   if (l.strip_size) {
     strip.hidden = false; strip.width = l.strip_size[0]; strip.height = l.strip_size[1];
-    strip.onclick = (e) => send({type: "touch", kind: "short",
-                                 x: Math.round(e.offsetX), y: Math.round(e.offsetY)});
+    // The strip may be shown smaller than its size: send positions in strip pixels.
+    strip.onclick = (e) => {
+      const k = l.strip_size[0] / (strip.clientWidth || l.strip_size[0]);
+      send({type: "touch", kind: "short",
+            x: Math.round(e.offsetX * k), y: Math.round(e.offsetY * k)});
+    };
   } else { strip.hidden = true; }
   for (let d = 0; d < l.dials; d++) {
     const box = document.createElement("div"); box.className = "dial";
@@ -200,7 +243,8 @@ function build(l) {
 }
 function connect() {
   ws = new WebSocket(`ws://${location.host}/ws`);
-  ws.onopen = () => document.getElementById("status").textContent = "connected";
+  ws.onopen = () => { document.getElementById("status").textContent = "connected";
+                      tellDensity(); };
   ws.onclose = () => { document.getElementById("status").textContent = "disconnected; retrying…";
                        setTimeout(connect, 1000); };
   ws.onmessage = (ev) => {
@@ -216,6 +260,7 @@ function connect() {
     else if (m.type === "brightness") deck.style.filter = `brightness(${Math.max(m.value, 10)}%)`;
   };
 }
+watchDensity();
 connect();
 </script>
 </body></html>
@@ -294,6 +339,8 @@ class VirtualServer:
                 deck.key_event(key, bool(message["pressed"]), at)
         elif kind == "dial" and deck.dial_event is not None:
             deck.dial_event(int(message["dial"]), str(message["kind"]), int(message["value"]), at)
+        elif kind == "screen":
+            deck.screen_density(float(message["dpr"]))
         elif kind == "touch" and deck.touch_event is not None:
             deck.touch_event(
                 str(message.get("kind", "short")),

@@ -193,3 +193,18 @@ async def test_stop_blanks_and_closes(bus: FakeBus, bridge_factory: Any) -> None
     assert fake.resets == resets + 1  # blanked
     assert not fake.deck.is_open()
     assert not fake.reader_alive
+
+
+async def test_hardware_keys_are_drawn_at_their_native_size(
+    bus: FakeBus, bridge_factory: Any
+) -> None:
+    """Only the virtual deck draws at 2x or more; a deck gets images of its own key size."""
+    bus.plug("StreamDeckXL", "XL-1")
+    bus.plug("StreamDeckMini", "MINI-1")
+    bridge = await bridge_factory(two_layouts(), enumerate_decks=bus.enumerate)
+    await wait_for(lambda: len(bridge.surfaces) == 2, message="two decks attached")
+    for serial, size in (("XL-1", (96, 96)), ("MINI-1", (80, 80))):
+        surface = bridge.surfaces[serial]
+        assert surface.output.render_scale == 1
+        assert surface.renderer is not None
+        assert surface.renderer.size == size

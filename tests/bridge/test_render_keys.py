@@ -37,11 +37,12 @@ def test_every_status_renders_at_every_key_size(model: str) -> None:
     size = model_info(model)["key_size"]
     renderer = KeyRenderer(size)
     colours = set()
-    for status in ("idle", "running", "paused", "succeeded", "failed", "cancelled"):
+    statuses = ("idle", "running", "paused", "succeeded", "done_with_errors", "failed", "cancelled")
+    for status in statuses:
         img = renderer.render(KeyView(label="Raid workflow", detail=status, status=status))
         assert img.size == size
         colours.add(img.getpixel((1, 1)))
-    assert len(colours) == 6  # one colour per status
+    assert len(colours) == len(statuses)  # one colour per status
     assert {"play", "pause", "back", "offline"} <= set(bundled_icons())
 
 
@@ -71,7 +72,13 @@ def test_wait_shows_countdown_and_progress() -> None:
 
 def test_steps_progress_and_toggle_rules() -> None:
     key = WorkflowKey(WORKFLOW)
-    running = link_with({"sensor.brb_state": sensor("step_two", status="running", step=2, steps=4)})
+    running = link_with(
+        {
+            "sensor.brb_state": sensor(
+                "step_two", status="running", step="step_two", step_index=2, steps=4
+            )
+        }
+    )
     view = key.view(running, 0)
     assert (view.detail, view.progress, view.countdown) == ("step two", 0.5, None)
     paused = link_with({"sensor.brb_state": sensor("paused", status="paused")})

@@ -1,1 +1,1 @@
-"""Local servers that speak the wire formats of services tests cannot reach (Twitch, Discord)."""
+"""The engine harness for adapter tests; the local Twitch and Discord live in `local_peers`."""

@@ -39,6 +39,8 @@ class Received:
     query: dict[str, str]
     body: Any
     headers: CIMultiDict[str]
+    status: int | None = None
+    """The status the peer answered with (None while the request is handled)."""
 
 
 @dataclass
@@ -52,7 +54,8 @@ class Channel:
 class DiscordPeer:
     """The local Discord. `async with DiscordPeer() as discord:` starts and stops it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int = 0) -> None:
+        self.port = port
         self.bot_token = BOT_TOKEN
         self.channels: dict[str, Channel] = {
             WEBHOOK_CHANNEL: Channel(WEBHOOK_CHANNEL, "stream-announcements"),
@@ -72,7 +75,7 @@ class DiscordPeer:
             app.router.add_get(prefix + "/users/@me", self._me)
             app.router.add_post(prefix + "/webhooks/{webhook_id}/{token}", self._execute_webhook)
             app.router.add_get(prefix + "/webhooks/{webhook_id}/{token}", self._get_webhook)
-        self._server = TestServer(app, host="127.0.0.1")
+        self._server = TestServer(app, host="127.0.0.1", port=self.port or None)
         await self._server.start_server(access_log=None)
         return self
 
@@ -117,16 +120,20 @@ class DiscordPeer:
         if request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw else None
-        self.received.append(
-            Received(
-                request.method,
-                request.path,
-                dict(request.query),
-                body,
-                CIMultiDict(request.headers),
-            )
+        record = Received(
+            request.method, request.path, dict(request.query), body, CIMultiDict(request.headers)
         )
+        self.received.append(record)
         request["body"] = body
+        response = await self._answer(request, handler)
+        record.status = response.status
+        return response
+
+    async def _answer(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
         if self._rate_limits:
             retry_after, _scope = self._rate_limits.popleft()
             return web.json_response(

@@ -1,7 +1,8 @@
 """A real OBS Studio, headless: config generation and process control (one source).
 
-Used by the pytest fixtures (`obs_fixture.py`), by `bench/obs_latency.py` and by
-`scripts/obs-headless` (`python -m tests.adapters.obs_headless start|stop|status`).
+Used by the pytest fixtures (`tests/adapters/obs_fixture.py`), `scripts/develop`,
+`bench/obs_latency.py` and `scripts/obs-headless`
+(`python -m local_peers.obs_headless start|stop|status`).
 Facts behind it: `/work/shared/recipes/real-obs-headless.md` (OBS 29.0.2, obs-websocket 5.1.0).
 
 Each start writes a fresh throwaway HOME (OBS autosaves into its config while running):
@@ -609,17 +610,19 @@ def _cli_stop(args: argparse.Namespace) -> int:
         print("not running")
         return 0
     state = json.loads(state_path.read_text())
-    for key in ("obs_pid", "rtmp_pid", "xvfb_pid"):
-        pid = state.get(key)
-        if not isinstance(pid, int) or not _alive(pid):
-            continue
+    pids = [state.get(key) for key in ("obs_pid", "rtmp_pid", "xvfb_pid")]
+    running = [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+    # All at once: each takes a second or two to go, and a stop should not add them up.
+    for pid in running:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        while _alive(pid) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in running) and time.monotonic() < deadline:
+        for pid in running:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.1)
+        time.sleep(0.05)
+    for pid in running:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
     state_path.unlink()

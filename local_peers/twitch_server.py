@@ -16,6 +16,9 @@ its own endpoint overrides (`base_url`, `auth_base_url`, EventSub's `connection_
   `metadata` and `payload` as Twitch documents them. `POST /helix/eventsub/subscriptions`
   creates websocket subscriptions bound to a session.
 - Rate limiting: `rate_limit(method, path)` answers 429 with the `Ratelimit-*` headers.
+- For a long-running demo (`scripts/develop`): `send_keepalives` keeps EventSub sessions alive,
+  `raid_lasts` lets a raid go out after a while, and `export_tokens` / `import_tokens` carry the
+  issued tokens over a restart.
 
 Every request is recorded in `received` so tests can assert what the client sent.
 """
@@ -95,6 +98,8 @@ class Received:
     query: dict[str, list[str]]
     body: Any
     headers: CIMultiDict[str]
+    status: int | None = None
+    """The status the peer answered with (None while the request is handled)."""
 
     def arg(self, name: str) -> Any:
         """A parameter from the query string (first value) or the JSON body."""
@@ -136,7 +141,23 @@ class Failure:
 class TwitchPeer:
     """The local Twitch. `async with TwitchPeer() as twitch:` starts and stops it."""
 
-    def __init__(self, *, keepalive: float = 10, live: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        keepalive: float = 10,
+        live: bool = True,
+        port: int = 0,
+        raid_lasts: float | None = None,
+        send_keepalives: bool = False,
+    ) -> None:
+        self.port = port
+        self.send_keepalives = send_keepalives
+        """Send `session_keepalive` as Twitch does (tests send their own when they mean to)."""
+        self._keepalive_task: asyncio.Task[None] | None = None
+        self.raid_lasts = raid_lasts
+        """Seconds after which a started raid has gone out (None: it stays pending)."""
+        self.on_tokens: Callable[[], None] | None = None
+        """Called whenever the peer issues tokens (the demo saves them across restarts)."""
         self.client_id = CLIENT_ID
         self.client_secret = CLIENT_SECRET
         self.broadcaster = dict(BROADCASTER)
@@ -201,10 +222,26 @@ class TwitchPeer:
         ]
         for method, path, handler in helix:
             app.router.add_route(method, path, handler)
-        self._server = TestServer(app, host="127.0.0.1")
+        self._server = TestServer(app, host="127.0.0.1", port=self.port or None)
         await self._server.start_server(access_log=None)
+        if self.send_keepalives:
+            self._keepalive_task = asyncio.get_running_loop().create_task(self._keep_alive())
+
+    async def _keep_alive(self) -> None:
+        """Twitch sends a keepalive when a session has been quiet for its keepalive time."""
+        while True:
+            await asyncio.sleep(self.keepalive / 2)
+            for session in list(self.sessions.values()):
+                if session.status == "connected" and not session.ws.closed:
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await session.ws.send_str(json.dumps(_message("session_keepalive", {})))
 
     async def close(self) -> None:
+        if self._keepalive_task is not None:
+            self._keepalive_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keepalive_task
+            self._keepalive_task = None
         for hold in self._holds.values():
             hold.set()
         for session in list(self.sessions.values()):
@@ -240,6 +277,28 @@ class TwitchPeer:
         self.tokens[access] = token
         self.refresh_tokens[refresh] = token
         return access, refresh
+
+    def export_tokens(self) -> dict[str, Any]:
+        """The issued tokens, as JSON, for `import_tokens` after a restart."""
+        return {
+            "access": {key: vars(token) for key, token in self.tokens.items()},
+            "refresh": {key: vars(token) for key, token in self.refresh_tokens.items()},
+        }
+
+    def import_tokens(self, saved: dict[str, Any]) -> None:
+        """Accept again the tokens `export_tokens` returned (a token pair stays one object)."""
+        shared: dict[tuple[str, tuple[str, ...]], Token] = {}
+
+        def token(fields: dict[str, Any]) -> Token:
+            key = (str(fields["user_id"]), tuple(fields["scopes"]))
+            return shared.setdefault(key, Token(key[0], list(key[1]), bool(fields["expired"])))
+
+        self.tokens.update({k: token(v) for k, v in saved.get("access", {}).items()})
+        self.refresh_tokens.update({k: token(v) for k, v in saved.get("refresh", {}).items()})
+
+    def _issued(self) -> None:
+        if self.on_tokens is not None:
+            self.on_tokens()
 
     def expire(self, access: str) -> None:
         """Make an access token expired (Helix and validate answer 401)."""
@@ -400,10 +459,22 @@ class TwitchPeer:
         query: dict[str, list[str]] = {}
         for key, value in request.query.items():
             query.setdefault(key, []).append(value)
-        self.received.append(
-            Received(request.method, request.path, query, body, CIMultiDict(request.headers))
-        )
+        record = Received(request.method, request.path, query, body, CIMultiDict(request.headers))
+        self.received.append(record)
         request["body"] = body
+        try:
+            response = await self._answer(request, handler)
+        except web.HTTPException as answer:
+            record.status = answer.status
+            raise
+        record.status = response.status
+        return response
+
+    async def _answer(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
         hold = self._holds.get((request.method, request.path))
         if hold is not None:
             await hold.wait()
@@ -490,6 +561,7 @@ class TwitchPeer:
         fresh = Token(token.user_id, list(token.scopes))
         self.tokens[access] = fresh
         self.refresh_tokens[refresh] = fresh
+        self._issued()
         return web.json_response(
             {
                 "access_token": access,
@@ -510,6 +582,7 @@ class TwitchPeer:
         access, refresh = _token(), _token(50)
         self.tokens[access] = token
         self.refresh_tokens[refresh] = token
+        self._issued()
         return web.json_response(
             {
                 "access_token": access,
@@ -612,7 +685,14 @@ class TwitchPeer:
         if self.pending_raid is not None:
             raise _error_exc(409, "The broadcaster is already in the process of raiding.")
         self.pending_raid = target
+        if self.raid_lasts is not None:
+            asyncio.get_running_loop().call_later(self.raid_lasts, self._raid_gone, target)
         return _data([{"created_at": now_iso(), "is_mature": False}])
+
+    def _raid_gone(self, target: str) -> None:
+        """The raid went out (Twitch does this 90 s after the request, or at "Raid now")."""
+        if self.pending_raid == target:
+            self.pending_raid = None
 
     async def _cancel_raid(self, request: web.Request) -> web.Response:
         token = self._auth(request, "channel:manage:raids")

@@ -6,12 +6,12 @@ renders it in its sandbox); without a host it is an error, never silently true o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import ActionError, TemplateError
 from .model import Condition
+from .patterns import PatternError, search
 from .template import render
 
 COMPARE_OPERATORS = (
@@ -73,11 +73,13 @@ def _compare(condition: Condition, resolve: Callable[[str], Any]) -> bool:
     operand = render(condition.operand, resolve)
     try:
         return _apply(operator, value, operand)
-    except re.error as err:
-        raise ConditionError(f"'{operand}' is not a valid regular expression: {err}") from err
-    except TypeError as err:
+    except PatternError as err:
+        raise ConditionError(f"'{path}' matches: {err}") from err
+    except (TypeError, ValueError, OverflowError, RecursionError) as err:
+        shown = repr(operand)
+        shown = shown if len(shown) <= 80 else shown[:80] + "..."
         raise ConditionError(
-            f"cannot compare '{path}' ({_type_name(value)}) {operator} {operand!r}: {err}"
+            f"cannot compare '{path}' ({_type_name(value)}) {operator} {shown}: {err}"
         ) from err
 
 
@@ -101,7 +103,9 @@ def _apply(operator: str, value: Any, operand: Any) -> bool:
     if operator == "contains":
         return operand in value
     if operator == "matches":
-        return re.search(str(operand), str(value)) is not None
+        if not isinstance(operand, str):
+            raise TypeError("'matches' takes a regular expression as text")
+        return search(operand, value if isinstance(value, str) else str(value))
     return bool(value) == bool(operand)
 
 

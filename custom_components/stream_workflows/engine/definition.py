@@ -10,17 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import voluptuous as vol
-import yaml  # type: ignore[import-untyped]
 
 from .adapter import AdapterRegistry, humanize_invalid
+from .built_ins import BUILT_INS
 from .conditions import COMPARE_OPERATORS
-from .engine import INPUT_TYPE_CHECKS
-from .errors import ActionError, DefinitionError, Problem
+from .errors import ActionError, DefinitionError, Problem, Severity
+from .inputs import INPUT_TYPES, type_matches
+from .loading import MAX_FILE_BYTES, SUFFIXES, parse_text, plain_value, read_document
 from .model import (
     ActionDef,
     Condition,
@@ -36,25 +37,37 @@ from .model import (
     TriggerDef,
     WorkflowDefinition,
 )
+from .numbers import (
+    DEFAULT_MAX_DELAY_SECONDS,
+    MAX_BACKOFF_RATE,
+    MAX_RETRY_DELAY_SECONDS,
+    MAX_TIMEOUT_SECONDS,
+    real,
+    whole,
+)
 from .paths import child, join_path
+from .patterns import pattern_problem
 from .template import has_references, iter_references, path_problem
 
-WORKFLOW_ID = re.compile(r"^[a-z0-9_]+$")
-STEP_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+# fullmatch only: `$` would let "a\n" through
+WORKFLOW_ID = re.compile(r"[a-z0-9_]{1,100}")
+STEP_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")
+ACTION_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")  # also HA's `light.turn_on`
 OUTCOME_EVENTS = ("success", "error", "timeout", "cancel")
-BUILT_INS = frozenset({"date", "time", "now", "run", "workflow", "error", "trigger"})
-SUFFIXES = (".json", ".yaml", ".yml")
-INPUT_TYPES = ("string", "number", "integer", "boolean", "object", "list")
+MAX_PROBLEMS = 200  # reported per document
 
-_number = vol.All(vol.Any(int, float), vol.Coerce(float))
-_positive = vol.All(_number, vol.Range(min=0, min_included=False))
+_positive = real(0, MAX_TIMEOUT_SECONDS, low_included=False, what="a number of seconds")
 
 RETRY_SCHEMA = vol.Schema(
     {
-        vol.Optional("max_attempts", default=3): vol.All(int, vol.Range(min=0, max=100)),
-        vol.Optional("interval", default=1.0): vol.All(_number, vol.Range(min=0)),
-        vol.Optional("backoff_rate", default=2.0): vol.All(_number, vol.Range(min=1)),
-        vol.Optional("max_delay"): vol.All(_number, vol.Range(min=0)),
+        vol.Optional("max_attempts", default=3): whole(0, 100),
+        vol.Optional("interval", default=1.0): real(
+            0, MAX_RETRY_DELAY_SECONDS, what="a number of seconds"
+        ),
+        vol.Optional("backoff_rate", default=2.0): real(1, MAX_BACKOFF_RATE),
+        vol.Optional("max_delay", default=DEFAULT_MAX_DELAY_SECONDS): real(
+            0, MAX_RETRY_DELAY_SECONDS, what="a number of seconds"
+        ),
         vol.Optional("jitter", default=False): bool,
     }
 )
@@ -102,7 +115,7 @@ INPUT_SCHEMA = vol.Schema(
         vol.Optional("name"): str,
         vol.Optional("default"): object,
         vol.Optional("required", default=False): bool,
-        vol.Optional("type"): vol.In(INPUT_TYPES),
+        vol.Optional("type"): vol.In(tuple(INPUT_TYPES)),
         vol.Optional("example"): object,
         vol.Optional("selector"): dict,
     }
@@ -120,13 +133,18 @@ TOP_SCHEMA = vol.Schema(
             [policy.value for policy in ErrorPolicy]
         ),
         vol.Optional("mode", default="single"): vol.In([mode.value for mode in RunMode]),
-        vol.Optional("max", default=10): vol.All(int, vol.Range(min=1, max=1000)),
-        vol.Optional("max_parallel", default=8): vol.All(int, vol.Range(min=1, max=100)),
+        vol.Optional("max", default=10): whole(1, 1000),
+        vol.Optional("max_parallel", default=8): whole(1, 100),
         vol.Optional("interrupted_action", default="rerun"): vol.In(
             [policy.value for policy in InterruptedAction]
         ),
         vol.Optional("inputs", default=dict): dict,
         vol.Optional("variables", default=dict): dict,
+        # the host's persistent notification when a run fails / ends with handled errors
+        vol.Optional("notify"): {
+            vol.Optional("on_failure"): bool,
+            vol.Optional("on_handled_errors"): bool,
+        },
         vol.Optional("initial_state"): str,
         vol.Optional("states"): list,
         vol.Optional("steps"): list,
@@ -135,32 +153,9 @@ TOP_SCHEMA = vol.Schema(
 )
 
 
-def parse_text(text: str, fmt: str) -> tuple[Any, list[Problem]]:
-    """Parse JSON (`fmt` "json") or YAML text; syntax errors come back with line and column."""
-    if fmt == "json":
-        try:
-            return json.loads(text), []
-        except json.JSONDecodeError as err:
-            return None, [Problem(f"line {err.lineno}, column {err.colno}", f"{err.msg}")]
-    try:
-        return yaml.safe_load(text), []
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        return None, [Problem(where, f"{err.problem or err}")]
-    except yaml.YAMLError as err:
-        return None, [Problem("", f"not valid YAML: {err}")]
-
-
-def read_file(path: Path) -> tuple[Any, list[Problem]]:
-    """Read and parse one definition file."""
-    if path.suffix.lower() not in SUFFIXES:
-        return None, [Problem("", "workflow files must end in .json, .yaml or .yml")]
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [Problem("", f"cannot read the file: {err}")]
-    return parse_text(text, "json" if path.suffix.lower() == ".json" else "yaml")
+def read_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, list[Problem]]:
+    """Read and parse one definition file (see `loading`: regular files, size, safe YAML)."""
+    return read_document(path, max_bytes=max_bytes)
 
 
 def load_file(
@@ -169,8 +164,8 @@ def load_file(
     """Read, parse and validate one file; the file's stem is the id when it names none."""
     document, problems = read_file(path)
     if problems:
-        return None, problems
-    return load_definition(document, registry, source=str(path), default_id=path.stem)
+        return None, _capped(problems)
+    return _validate(document, registry, str(path), path.stem)
 
 
 def load_file_or_raise(path: Path, registry: AdapterRegistry) -> WorkflowDefinition:
@@ -188,11 +183,36 @@ def load_definition(
     source: str | None = None,
     default_id: str | None = None,
 ) -> tuple[WorkflowDefinition | None, list[Problem]]:
-    """Validate a parsed document and build its definition."""
+    """Validate a parsed document and build its definition.
+
+    A document that did not come from `read_file` (Home Assistant storage, the websocket API)
+    is first brought to plain JSON types with the same bounds as a file."""
+    plain_problems: list[Problem] = []
+    document = plain_value(document, plain_problems)
+    if plain_problems:
+        return None, _capped(plain_problems)
+    return _validate(document, registry, source, default_id)
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """At most `MAX_PROBLEMS`, then one that counts the rest: a file with 100,000 bad values
+    must not print 100,000 lines (or fill a Repairs issue)."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = problems[MAX_PROBLEMS:]
+    severity: Severity = "error" if any(p.severity == "error" for p in rest) else "warning"
+    summary = Problem("", f"... and {len(rest)} more problems", severity)
+    return [*problems[:MAX_PROBLEMS], summary]
+
+
+def _validate(
+    document: Any, registry: AdapterRegistry, source: str | None, default_id: str | None
+) -> tuple[WorkflowDefinition | None, list[Problem]]:
+    """Validate a document already in plain JSON types (from `read_file` or `plain_value`)."""
     builder = _Builder(registry)
     definition = builder.build(document, source, default_id)
-    problems = builder.problems
-    if any(problem.severity == "error" for problem in problems):
+    problems = _capped(builder.problems)
+    if builder.has_errors():  # decided on every problem, not only on those shown
         return None, problems
     return definition, problems
 
@@ -205,6 +225,13 @@ class _Builder:
         self.problems: list[Problem] = []
         self.step_locations: dict[str, str] = {}
         self.state_names: set[str] = set()
+        self._known_states: str | None = None
+
+    def known_states(self) -> str:
+        """The " (known: ...)" hint, worked out once: a file may have thousands of problems."""
+        if self._known_states is None:
+            self._known_states = _known(self.state_names)
+        return self._known_states
 
     def error(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -260,7 +287,7 @@ class _Builder:
         workflow_id = top.get("id", default_id)
         if workflow_id is None:
             self.error("id", "missing required key 'id'")
-        elif not WORKFLOW_ID.match(workflow_id):
+        elif not WORKFLOW_ID.fullmatch(workflow_id):
             self.error(
                 "id",
                 f"'{workflow_id}' is not a valid workflow id: "
@@ -329,15 +356,14 @@ class _Builder:
         inputs: dict[str, InputDef] = {}
         for name, written in raw.items():
             path = child("inputs", str(name))
-            if not isinstance(name, str) or not STEP_ID.match(name):
+            if not isinstance(name, str) or not STEP_ID.fullmatch(name):
                 self.error(path, f"'{name}' is not a valid input name")
                 continue
             checked = self.check(INPUT_SCHEMA, {} if written is None else written, path)
             if checked is None:
                 continue
             kind = checked.get("type")
-            check = INPUT_TYPE_CHECKS.get(kind or "")
-            if "default" in checked and check is not None and not check(checked["default"]):
+            if "default" in checked and not type_matches(kind, checked["default"]):
                 self.error(
                     child(path, "default"),
                     f"the default {checked['default']!r} does not match the input's type '{kind}'",
@@ -387,7 +413,7 @@ class _Builder:
     # -- steps, actions and parallel blocks -------------------------------------------
 
     def register_id(self, step_id: str, path: str) -> bool:
-        if not STEP_ID.match(step_id):
+        if not STEP_ID.fullmatch(step_id):
             self.error(
                 path,
                 f"'{step_id}' is not a valid id: start with a letter or '_', "
@@ -491,6 +517,17 @@ class _Builder:
             self.error(path, "'action' and 'method' name different actions; keep one")
             return None
         action_name = names[0]
+        adapter = self.registry.get(service)
+        if (
+            adapter is not None
+            and adapter.spec(action_name) is not None  # else the adapter's own message
+            and not ACTION_NAME.fullmatch(action_name)
+        ):
+            self.error(
+                child(path, "action" if "action" in raw else "method"),
+                f"'{action_name}' is not an action name (letters, digits, '_', '.', '-')",
+            )
+            return None
         retry = None
         if "retry" in raw:
             checked = self.check(RETRY_SCHEMA, raw["retry"], child(path, "retry"))
@@ -600,12 +637,16 @@ class _Builder:
             if problem := path_problem(reference):
                 self.error(child(path, operator), problem)
                 return None
-        if operator == "matches" and isinstance(operand, str) and not has_references(operand):
-            try:
-                re.compile(operand)
-            except re.error as err:
-                self.error(child(path, operator), f"not a valid regular expression: {err}")
-                return None
+        if operator == "matches" and not isinstance(operand, str):
+            self.error(child(path, operator), "'matches' takes a regular expression as text")
+            return None
+        if (
+            operator == "matches"
+            and not has_references(operand)
+            and (problem := pattern_problem(operand))
+        ):
+            self.error(child(path, operator), problem)
+            return None
         return Condition(kind="compare", path=raw["path"], operator=operator, operand=operand)
 
     # -- state machines -----------------------------------------------------------------
@@ -655,9 +696,7 @@ class _Builder:
             if self.state_names:
                 self.error("initial_state", "missing required key 'initial_state'")
         elif initial not in self.state_names:
-            self.error(
-                "initial_state", f"there is no state named '{initial}'{_known(self.state_names)}"
-            )
+            self.error("initial_state", f"there is no state named '{initial}'{self.known_states()}")
         for name, path, transitions in raw_transitions:
             built = self.build_transitions(transitions, child(path, "transitions"), states)
             if name in states and states[name].step.location == path:
@@ -673,7 +712,7 @@ class _Builder:
         built: dict[str, tuple[TransitionOption, ...]] = {}
         for event, value in raw.items():
             event_path = child(path, str(event))
-            if not isinstance(event, str) or not STEP_ID.match(event):
+            if not isinstance(event, str) or not STEP_ID.fullmatch(event):
                 self.error(event_path, f"'{event}' is not a valid event name")
                 continue
             options: list[TransitionOption] = []
@@ -725,7 +764,7 @@ class _Builder:
         if target in self.step_locations:
             self.error(path, f"'{target}' is a step inside a parallel block, not a state")
         else:
-            self.error(path, f"there is no state named '{target}'{_known(self.state_names)}")
+            self.error(path, f"there is no state named '{target}'{self.known_states()}")
 
     def check_reachable(self, states: Mapping[str, State], initial: str) -> None:
         reached = _reach(initial, states)
@@ -737,11 +776,15 @@ class _Builder:
 
     def check_state_references(self, states: Mapping[str, State], initial: str) -> None:
         # A state's result exists once it has run: on any path that leads to the referrer.
-        reaches = {name: _reach(name, states) for name in states}
+        # `before` answers only for the steps a state refers to, searching backwards from it
+        # and stopping once found, so a long chain stays linear (no all-pairs reachability).
+        predecessors: dict[str, list[str]] = {}
         for name, state in states.items():
-            before = {other for other in states if other != name and name in reaches[other]}
-            if name in reaches[name]:
-                before.add(name)  # in a loop: its own result from an earlier visit
+            for options in state.transitions.values():
+                for option in options:
+                    predecessors.setdefault(option.target, []).append(name)
+        for name, state in states.items():
+            before = _Before(name, predecessors)
             self.check_step_references(state.step, before)
             for event, options in state.transitions.items():
                 for index, option in enumerate(options):
@@ -749,26 +792,28 @@ class _Builder:
                         self.check_condition_references(
                             option.condition,
                             child(child(child(state.step.location, "transitions"), event), index),
-                            before | {name} | {s.id for b in state.step.branches for s in b},
+                            _Union(before, {name} | {s.id for b in state.step.branches for s in b}),
                         )
 
     # -- sequences ---------------------------------------------------------------------
 
     def check_sequence_references(self, steps: Iterable[Step], path: str) -> None:
+        # One growing set, never copied per step (copies made long sequences quadratic):
+        # a step's references are checked before its own id and its branches are added.
         before: set[str] = set()
         for step in steps:
-            self.check_step_references(step, set(before))
+            self.check_step_references(step, before)
             before.add(step.id)
             for branch in step.branches:
                 before.update(inner.id for inner in branch)
 
-    def check_step_references(self, step: Step, before: set[str]) -> None:
+    def check_step_references(self, step: Step, before: Container[str]) -> None:
         if step.condition is not None:
             self.check_condition_references(step.condition, child(step.location, "if"), before)
         if step.action is not None:
             self.check_action_references(step.action, step.id, before)
         for branch in step.branches:
-            earlier = set(before)
+            earlier = _Union(before, set())
             for inner in branch:
                 if inner.condition is not None:
                     self.check_condition_references(
@@ -776,13 +821,17 @@ class _Builder:
                     )
                 if inner.action is not None:
                     self.check_action_references(inner.action, inner.id, earlier)
-                earlier.add(inner.id)
+                earlier.extra.add(inner.id)
 
-    def check_action_references(self, action: ActionDef, step_id: str, before: set[str]) -> None:
+    def check_action_references(
+        self, action: ActionDef, step_id: str, before: Container[str]
+    ) -> None:
         for reference in iter_references(action.params):
             self.check_reference(reference, child(action.location, "params"), step_id, before)
 
-    def check_condition_references(self, condition: Condition, path: str, before: set[str]) -> None:
+    def check_condition_references(
+        self, condition: Condition, path: str, before: Container[str]
+    ) -> None:
         if condition.kind == "compare" and condition.path:
             self.check_reference(condition.path, child(path, "path"), None, before)
         for reference in iter_references(condition.operand):
@@ -791,7 +840,7 @@ class _Builder:
             self.check_condition_references(inner, path, before)
 
     def check_reference(
-        self, reference: str, path: str, step_id: str | None, before: set[str]
+        self, reference: str, path: str, step_id: str | None, before: Container[str]
     ) -> None:
         if path_problem(reference):
             return
@@ -840,12 +889,12 @@ class _Builder:
         if cycle:
             self.error(
                 child(by_id[cycle[0]].location, "depends_on"),
-                f"dependency cycle: {' -> '.join(cycle)}",
+                f"dependency cycle: {_cycle_text(cycle)}",
             )
             return tuple(nodes)
+        parents = {node.id: list(node.depends_on) for node in nodes}
         for node in nodes:
-            ancestors = _ancestors(node.id, by_id)
-            self.check_step_references(node, ancestors)
+            self.check_step_references(node, _Before(node.id, parents, include_self=False))
         return tuple(nodes)
 
 
@@ -867,41 +916,88 @@ def _reach(start: str, states: Mapping[str, State]) -> set[str]:
 
 
 def _find_cycle(nodes: Mapping[str, Step]) -> list[str] | None:
-    """One dependency cycle as a closed list of ids, or None."""
+    """One dependency cycle as a closed list of ids, or None. Iterative depth-first search:
+    a chain of any length cannot exhaust the interpreter's stack."""
     white, grey, black = 0, 1, 2
     colour = dict.fromkeys(nodes, white)
-    stack: list[str] = []
-
-    def visit(node_id: str) -> list[str] | None:
-        colour[node_id] = grey
-        stack.append(node_id)
-        for dependency in nodes[node_id].depends_on:
-            if dependency not in nodes or dependency == node_id:
+    for root in nodes:
+        if colour[root] != white:
+            continue
+        colour[root] = grey
+        path = [root]
+        pending = [iter(nodes[root].depends_on)]
+        while pending:
+            dependency = next(pending[-1], None)
+            if dependency is None:
+                colour[path.pop()] = black
+                pending.pop()
+                continue
+            if dependency not in nodes or dependency == path[-1]:
                 continue  # reported on its own
             if colour[dependency] == grey:
-                return [*stack[stack.index(dependency) :], dependency]
-            if colour[dependency] == white and (found := visit(dependency)):
-                return found
-        stack.pop()
-        colour[node_id] = black
-        return None
-
-    for node_id in nodes:
-        if colour[node_id] == white and (found := visit(node_id)):
-            return found
+                return [*path[path.index(dependency) :], dependency]
+            if colour[dependency] == white:
+                colour[dependency] = grey
+                path.append(dependency)
+                pending.append(iter(nodes[dependency].depends_on))
     return None
 
 
-def _ancestors(node_id: str, nodes: Mapping[str, Step]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(nodes[node_id].depends_on)
-    while stack:
-        current = stack.pop()
-        if current in seen or current not in nodes:
-            continue
-        seen.add(current)
-        stack.extend(nodes[current].depends_on)
-    return seen
+class _Known:
+    """Steps whose results exist at some point of a workflow: answers `head in before`."""
+
+    def __contains__(self, item: object) -> bool:
+        raise NotImplementedError
+
+
+class _Before(_Known):
+    """Whether a step can have run before `target`: a backward search over `parents` (state
+    machine predecessors or DAG dependencies), made only when asked and stopped once found."""
+
+    __slots__ = ("include_self", "parents", "seen", "stack", "target")
+
+    def __init__(
+        self, target: str, parents: Mapping[str, list[str]], *, include_self: bool = True
+    ) -> None:
+        self.target = target
+        self.parents = parents
+        self.include_self = include_self  # a state in a loop sees its own earlier result
+        self.seen: set[str] = set()
+        self.stack: list[str] = list(parents.get(target, ()))
+
+    def __contains__(self, item: object) -> bool:
+        if item in self.seen:
+            return item != self.target or self.include_self
+        while self.stack:
+            current = self.stack.pop()
+            if current in self.seen:
+                continue
+            self.seen.add(current)
+            self.stack.extend(self.parents.get(current, ()))
+            if current == item:
+                return item != self.target or self.include_self
+        return False
+
+
+class _Union(_Known):
+    """`before` plus a few more ids."""
+
+    __slots__ = ("before", "extra")
+
+    def __init__(self, before: Container[str], extra: set[str]) -> None:
+        self.before = before
+        self.extra = extra
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.extra or item in self.before
+
+
+def _cycle_text(cycle: list[str]) -> str:
+    """`a -> b -> a`; a long cycle is shortened, its length said."""
+    if len(cycle) <= 12:
+        return " -> ".join(cycle)
+    shown = [*cycle[:6], "...", *cycle[-3:]]
+    return f"{' -> '.join(shown)} ({len(cycle) - 1} nodes)"
 
 
 def _kind(value: Any) -> str:

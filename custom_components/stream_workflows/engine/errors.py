@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+# Bidirectional overrides reorder what a terminal shows (a line can read as something else).
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def escape_text(text: str, limit: int = 2000) -> str:
+    """`text` on one line: control characters, line and paragraph separators and bidi
+    overrides written as escapes (`\\n`, `\\x1b`), so a problem can never forge a second
+    line; long text is shortened."""
+    if len(text) > limit:
+        text = text[:limit] + f"... ({len(text) - limit} more characters)"
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for character in text:
+        if character in _BIDI or unicodedata.category(character) in ("Cc", "Zl", "Zp"):
+            out.append(character.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(character)
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +38,10 @@ class Problem:
 
     def format(self, source: str | None = None) -> str:
         """`FILE: PATH: message`, the shape `stream-workflows validate` prints."""
-        where = self.path or "(document)"
-        prefix = f"{source}: " if source else ""
+        where = escape_text(self.path, 300) if self.path else "(document)"
+        prefix = f"{escape_text(source, 500)}: " if source else ""
         label = "warning: " if self.severity == "warning" else ""
-        return f"{prefix}{where}: {label}{self.message}"
+        return f"{prefix}{where}: {label}{escape_text(self.message)}"
 
 
 class DefinitionError(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -55,15 +56,21 @@ class RetryPolicy:
     max_attempts: int
     interval: float = 1.0
     backoff_rate: float = 2.0
-    max_delay: float | None = None
+    max_delay: float | None = 3600.0  # always a cap: None (older callers) means this default
     jitter: bool = False
 
     def delay(self, retry_number: int, random_fraction: float) -> float:
-        """Seconds to wait before retry number `retry_number` (1-based)."""
-        delay = self.interval * self.backoff_rate ** (retry_number - 1)
-        if self.max_delay is not None:
-            delay = min(delay, self.max_delay)
-        return delay * random_fraction if self.jitter else delay
+        """Seconds to wait before retry number `retry_number` (1-based), never more than
+        `max_delay`: the growth is worked out in logarithms, so it cannot overflow."""
+        cap = 3600.0 if self.max_delay is None else self.max_delay
+        if self.interval <= 0 or cap <= 0:
+            return 0.0
+        exponent = max(0, retry_number - 1) * math.log(max(self.backoff_rate, 1.0))
+        if exponent + math.log(self.interval) >= math.log(cap) + 1e-9:
+            delay = cap
+        else:  # the exact power (2.0 ** 3 is 8, where exp(3 * log 2) is not)
+            delay = min(self.interval * self.backoff_rate ** max(0, retry_number - 1), cap)
+        return delay * min(max(random_fraction, 0.0), 1.0) if self.jitter else delay
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,23 +186,32 @@ class WorkflowDefinition:
     source: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    # Worked out once: runs ask on every step, and a workflow may have 10,000 of them.
+    _cache: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @property
     def top_steps(self) -> tuple[Step, ...]:
         """Steps in document order: states, sequence steps or DAG nodes."""
-        if self.shape is Shape.STATE_MACHINE:
-            return tuple(state.step for state in self.states.values())
-        return self.steps
+        if self.shape is not Shape.STATE_MACHINE:
+            return self.steps
+        if "top_steps" not in self._cache:
+            self._cache["top_steps"] = tuple(state.step for state in self.states.values())
+        top: tuple[Step, ...] = self._cache["top_steps"]
+        return top
 
     def all_steps(self) -> dict[str, Step]:
-        """Every step by id, branch steps of parallel blocks included."""
-        found: dict[str, Step] = {}
-        for step in self.top_steps:
-            found[step.id] = step
-            for branch in step.branches:
-                for inner in branch:
-                    found[inner.id] = inner
-        return found
+        """Every step by id, branch steps of parallel blocks included (a copy)."""
+        if "all_steps" not in self._cache:
+            found: dict[str, Step] = {}
+            for step in self.top_steps:
+                found[step.id] = step
+                for branch in step.branches:
+                    for inner in branch:
+                        found[inner.id] = inner
+            self._cache["all_steps"] = found
+        return dict(self._cache["all_steps"])
 
     def action_count(self) -> int:
         """How many steps do work: the sensor's `steps` attribute counts these."""

@@ -16,14 +16,18 @@ from typing import Any
 from .errors import TemplateError
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
-_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")  # fullmatch: no "a\n"
+_INDEX = re.compile(r"-?[0-9]{1,9}")
+MAX_PATH_LENGTH = 500
 
 Resolver = Callable[[str], Any]
 
 
 def path_problem(path: str) -> str | None:
     """Why `path` is not an acceptable reference, or None when it is."""
-    if not _PATH.match(path):
+    if len(path) > MAX_PATH_LENGTH:
+        return f"a '${{...}}' path is {len(path)} characters long; at most {MAX_PATH_LENGTH}"
+    if not _PATH.fullmatch(path):
         return f"'${{{path}}}' is not a path: use names and indexes joined by dots"
     if any(part.startswith("__") for part in path.split(".")):
         return f"'${{{path}}}' uses a name starting with '__', which is not allowed"
@@ -68,7 +72,7 @@ def lookup(root: Any, path: str, *, start: int = 0) -> Any:
                 raise TemplateError(_missing(path, parts, index))
             value = value[part]
         elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
-            if not part.lstrip("-").isdigit():
+            if not _INDEX.fullmatch(part):
                 raise TemplateError(
                     f"'${{{path}}}': '{part}' is not a list index "
                     f"('{'.'.join(parts[:index])}' is a list)"

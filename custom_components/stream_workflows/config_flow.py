@@ -27,20 +27,24 @@ from homeassistant.core import callback
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
     ObjectSelector,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 
 from . import connections
-from .adapters.discord_client import validate_discord_bot, validate_discord_webhook
-from .adapters.obs_client import validate_obs
+from .adapters.discord.connection import validate_discord_bot, validate_discord_webhook
+from .adapters.obs.transport import validate_obs
 from .adapters.twitch import REQUIRED_SCOPES
-from .adapters.twitch_client import validate_twitch
+from .adapters.twitch.helix import validate_twitch
 from .connections import (
     CONF_BOT_TOKEN,
     CONF_CONNECTION,
@@ -52,7 +56,8 @@ from .connections import (
     KIND_TWITCH,
     entry_kind,
 )
-from .const import CONF_FOLDER, CONF_VARIABLES, DEFAULT_FOLDER, DOMAIN
+from .const import CONF_FOLDER, CONF_SECRETS, CONF_VARIABLES, DEFAULT_FOLDER, DOMAIN
+from .outcomes import CONF_NOTIFY_ON_FAILURE, CONF_NOTIFY_ON_HANDLED_ERRORS
 
 _LOGGER = logging.getLogger(__name__)
 FOLDER_SCHEMA = vol.Schema({vol.Required(CONF_FOLDER): TextSelector()})
@@ -384,20 +389,71 @@ def _obs_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class StreamWorkflowsOptionsFlow(OptionsFlow):
-    """Variables every workflow sees, such as `config.discord_channel_id`."""
+    """Variables every workflow sees, such as `config.discord_channel_id`, and which of them
+    are secret (redacted from diagnostics, run histories, logs and exports)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: dict[str, str] = {}
+        options = self.config_entry.options
         if user_input is not None:
             variables = user_input.get(CONF_VARIABLES) or {}
-            if isinstance(variables, dict):
-                return self.async_create_entry(data={CONF_VARIABLES: variables})
-            errors[CONF_VARIABLES] = "variables_not_mapping"
-        schema = vol.Schema({vol.Optional(CONF_VARIABLES): ObjectSelector()})
+            secrets = user_input.get(CONF_SECRETS) or []
+            if not isinstance(variables, dict):
+                errors[CONF_VARIABLES] = "variables_not_mapping"
+            else:
+                # Options another step of this form may add are kept as they are.
+                kept = {
+                    key: value
+                    for key, value in user_input.items()
+                    if key not in (CONF_VARIABLES, CONF_SECRETS)
+                }
+                return self.async_create_entry(
+                    data={
+                        **kept,
+                        CONF_VARIABLES: variables,
+                        CONF_SECRETS: sorted({str(name).strip() for name in secrets} - {""}),
+                    }
+                )
+        names = sorted(_dotted_names(options.get(CONF_VARIABLES, {})))
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_VARIABLES): ObjectSelector(),
+                # defaults for workflows without a `notify` of their own (h3: issue 13)
+                vol.Optional(CONF_NOTIFY_ON_FAILURE): BooleanSelector(),
+                vol.Optional(CONF_NOTIFY_ON_HANDLED_ERRORS): BooleanSelector(),
+                vol.Optional(CONF_SECRETS): SelectSelector(
+                    SelectSelectorConfig(
+                        options=names,
+                        multiple=True,
+                        custom_value=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+            }
+        )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                schema, {CONF_VARIABLES: self.config_entry.options.get(CONF_VARIABLES, {})}
+                schema,
+                {
+                    CONF_VARIABLES: options.get(CONF_VARIABLES, {}),
+                    CONF_NOTIFY_ON_FAILURE: options.get(CONF_NOTIFY_ON_FAILURE, False),
+                    CONF_NOTIFY_ON_HANDLED_ERRORS: options.get(
+                        CONF_NOTIFY_ON_HANDLED_ERRORS, False
+                    ),
+                    CONF_SECRETS: list(options.get(CONF_SECRETS, [])),
+                },
             ),
             errors=errors,
         )
+
+
+def _dotted_names(variables: Any, prefix: str = "", depth: int = 0) -> list[str]:
+    """`config.obs_password` for every leaf of the shared variables (a few levels deep)."""
+    if not isinstance(variables, Mapping) or depth > 8:
+        return [prefix] if prefix else []
+    names: list[str] = []
+    for key, value in variables.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        names.extend(_dotted_names(value, name, depth + 1))
+    return names

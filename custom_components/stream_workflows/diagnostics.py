@@ -1,27 +1,24 @@
-"""Diagnostics: workflows, their validity and the active runs, with secrets redacted."""
+"""Diagnostics: workflows, their validity and the active runs, with secrets redacted.
+
+Redaction is by pattern: every value whose key contains password, secret, token, key,
+webhook or auth, every field of a connection entry (but its kind, host and port), the shared
+variables marked secret in the options, and those values wherever they appear in a text.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .connections import KIND_CORE, KIND_TWITCH, TwitchLink, entry_kind
+from .connections import CONF_CONNECTION, KIND_CORE, KIND_TWITCH, TwitchLink, entry_kind
+from .const import CONF_VARIABLES
 from .hass_setup import StreamWorkflowsConfigEntry
+from .redaction import REDACTED, Secrets
 
-# Keys whose values never leave Home Assistant: tokens, passwords, webhook addresses.
-TO_REDACT = {
-    "password",
-    "token",
-    "access_token",
-    "refresh_token",
-    "client_secret",
-    "app_secret",
-    "bot_token",
-    "webhook_url",
-    "api_key",
-}
+# Connection entry fields that say which peer, not how to get in: shown as they are.
+SHOWN_CONNECTION_FIELDS = frozenset({CONF_CONNECTION, "host", "port", "auth_implementation"})
 
 
 async def async_get_config_entry_diagnostics(
@@ -29,11 +26,16 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return diagnostics for the config entry."""
     if entry_kind(entry) != KIND_CORE:
-        return async_redact_data(_connection_diagnostics(entry), TO_REDACT)
+        found: dict[str, Any] = Secrets().redact_data(_connection_diagnostics(entry))
+        return found
     manager = entry.runtime_data
-    return async_redact_data(
+    secrets: Secrets = manager.secrets
+    options = dict(entry.options)
+    if CONF_VARIABLES in options:
+        options[CONF_VARIABLES] = secrets.redact_data(options[CONF_VARIABLES], variables_path="")
+    redacted: dict[str, Any] = secrets.redact_data(
         {
-            "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+            "entry": {"data": dict(entry.data), "options": options},
             "workflows": [
                 {
                     "source": source.label,
@@ -45,19 +47,29 @@ async def async_get_config_entry_diagnostics(
             ],
             "views": {wid: view.summary() for wid, view in manager.views.items()},
             "runs": [run.snapshot() for run in manager.engine.runs()],
+            "checkpoints": asdict(manager.run_store.stats),
             # Whether each service can act now: an external one needs its connection.
             "connections": {
                 service: getattr(manager.registry.get(service), "connection", True) is not None
                 for service in manager.registry.services()
             },
-        },
-        TO_REDACT,
+        }
     )
+    return redacted
+
+
+def _entry_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value if key in SHOWN_CONNECTION_FIELDS or value in (None, "") else REDACTED
+        for key, value in data.items()
+    }
 
 
 def _connection_diagnostics(entry: StreamWorkflowsConfigEntry) -> dict[str, Any]:
     """A connection entry: its settings (secrets redacted) and what its connection reports."""
-    found: dict[str, Any] = {"entry": {"data": dict(entry.data), "options": dict(entry.options)}}
+    found: dict[str, Any] = {
+        "entry": {"data": _entry_fields(dict(entry.data)), "options": dict(entry.options)}
+    }
     link = getattr(entry, "runtime_data", None)
     if entry_kind(entry) == KIND_TWITCH and isinstance(link, TwitchLink):
         connection = link.connection

@@ -24,6 +24,7 @@ from .connections import (
 )
 from .const import CONF_VARIABLES, DOMAIN
 from .manager import WorkflowManager
+from .redaction import install_log_filter, remove_log_filter
 from .services import async_register_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -61,10 +62,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEnt
 
 async def _async_setup_core(hass: HomeAssistant, entry: ConfigEntry) -> WorkflowManager:
     manager = WorkflowManager(hass, entry)
+    # The integration's log records lose the secret shared variables' values.
+    log_filter = install_log_filter(manager.secrets)
+    entry.async_on_unload(lambda: remove_log_filter(log_filter))
     await manager.async_setup()
 
     async def options_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
         manager.engine.globals = dict(entry.options.get(CONF_VARIABLES, {}))
+        manager.update_secrets()
 
     async def stop(event: Event) -> None:
         await manager.async_stop()

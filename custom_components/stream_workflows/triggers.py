@@ -52,6 +52,8 @@ async def attach_triggers(
             configs.extend(await async_validate_trigger_config(hass, cv.TRIGGER_SCHEMA(config)))
         except (vol.Invalid, HomeAssistantError) as err:
             problems.append(Problem(trigger.location, f"invalid trigger: {err}"))
+        except Exception as err:  # a trigger platform's bug is this workflow's problem
+            problems.append(Problem(trigger.location, f"invalid trigger: {_describe(err)}"))
     if dry_run or problems:
         return problems
     removers: list[CALLBACK_TYPE] = []
@@ -86,15 +88,20 @@ async def attach_triggers(
         def log(level: int, message: str, **kwargs: Any) -> None:
             _LOGGER.log(level, "%s: %s", definition.name, message, **kwargs)
 
-        remove = await async_initialize_triggers(
-            hass,
-            [config for config in configs if config.get(CONF_ENABLED, True)],
-            on_trigger,
-            DOMAIN,
-            definition.name,
-            log,
-            home_assistant_start=not hass.is_running,
-        )
+        try:
+            remove = await async_initialize_triggers(
+                hass,
+                [config for config in configs if config.get(CONF_ENABLED, True)],
+                on_trigger,
+                DOMAIN,
+                definition.name,
+                log,
+                home_assistant_start=not hass.is_running,
+            )
+        except Exception as err:  # never the integration's problem
+            for remover in removers:
+                remover()
+            return [Problem("trigger", f"the triggers could not be attached: {_describe(err)}")]
         if remove is not None:
             removers.append(remove)
 
@@ -105,3 +112,7 @@ async def attach_triggers(
 
     manager.set_trigger_remover(workflow_id, remove_all)
     return []
+
+
+def _describe(err: Exception) -> str:
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__

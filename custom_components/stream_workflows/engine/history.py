@@ -1,32 +1,96 @@
-"""A run's append-only history, capped so a long run cannot grow without bound."""
+"""A run's append-only history, capped by entry count and by size, with secrets taken out."""
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-# (time, event, step, details); details is None or a small dict. Tuples keep the hot path cheap;
-# they become dicts only when someone reads the history.
+# (time, event, step, details, size); details is None or a small dict. Tuples keep the hot path
+# cheap; they become dicts only when someone reads the history.
 Entry = tuple[datetime, str, str | None, dict[str, Any] | None]
+
+MAX_ENTRIES = 100
+"""Entries a run keeps by default (the oldest are dropped and counted)."""
+MAX_BYTES = 4 * 1024
+"""About how many bytes of JSON a run's history may take; the oldest entries go first."""
+MAX_TEXT = 300
+"""Longest text kept in one entry's details (error and log messages); longer is shortened."""
+_ENTRY_OVERHEAD = 48  # the time and the keys of one entry as JSON, about
+
+type Redact = Callable[[str], str]
+
+
+def _sized(
+    details: dict[str, Any] | None, redact: Redact | None
+) -> tuple[dict[str, Any] | None, int]:
+    """Details with long texts shortened and secrets redacted, and their size (about)."""
+    if not details:
+        return None, 0
+    size = 0
+    cleaned: dict[str, Any] | None = None
+    for key, value in details.items():
+        size += len(key) + 4
+        if isinstance(value, str):
+            text = redact(value) if redact is not None else value
+            if len(text) > MAX_TEXT:
+                text = text[: MAX_TEXT - 1] + "…"
+            if text is not value:
+                cleaned = dict(details) if cleaned is None else cleaned
+                cleaned[key] = text
+            size += len(text) + 2
+        elif isinstance(value, dict):
+            inner, inner_size = _sized(value, redact)
+            if inner is not value:
+                cleaned = dict(details) if cleaned is None else cleaned
+                cleaned[key] = inner
+            size += inner_size + 2
+        else:
+            size += 8
+    return (details if cleaned is None else cleaned), size
 
 
 class History:
-    """Entries in the order they happened; the oldest are dropped past `limit` and counted."""
+    """Entries in the order they happened; the oldest are dropped past `limit` entries or
+    `max_bytes` of JSON, and counted."""
 
-    __slots__ = ("_added", "_dropped_before", "_entries", "_limit")
+    __slots__ = (
+        "_added",
+        "_bytes",
+        "_dropped",
+        "_entries",
+        "_limit",
+        "_max_bytes",
+        "_redact",
+    )
 
-    def __init__(self, limit: int = 500) -> None:
-        self._entries: deque[Entry] = deque(maxlen=limit)
-        self._limit = limit
-        self._added = 0  # entries added since this object was made (or restored)
-        self._dropped_before = 0  # dropped before a restore
+    def __init__(
+        self,
+        limit: int = MAX_ENTRIES,
+        redact: Redact | None = None,
+        *,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
+        # Each entry with its size last, in a list: a deque takes half a kilobyte even when
+        # nearly empty, and thousands of runs may be parked; dropping the oldest of a few
+        # hundred entries from a list's front costs next to nothing.
+        self._entries: list[tuple[datetime, str, str | None, dict[str, Any] | None, int]] = []
+        self._limit = max(1, limit)
+        self._max_bytes = max_bytes
+        self._redact = redact
+        self._bytes = 0
+        self._added = 0
+        self._dropped = 0
 
     @property
     def dropped(self) -> int:
-        """How many of the oldest entries were dropped to keep within the limit."""
-        return self._dropped_before + max(0, self._added - self._limit)
+        """How many of the oldest entries were dropped to keep within the limits."""
+        return self._dropped
+
+    @property
+    def size(self) -> int:
+        """About how many bytes the entries take as JSON."""
+        return self._bytes
 
     def add(
         self,
@@ -35,19 +99,31 @@ class History:
         step: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
+        details, size = _sized(details, self._redact)
+        self._append(
+            (at, event, step, details), size + _ENTRY_OVERHEAD + len(event) + len(step or "")
+        )
+
+    def _append(self, entry: Entry, size: int) -> None:
         self._added += 1
-        self._entries.append((at, event, step, details))
+        self._entries.append((*entry, size))
+        self._bytes += size
+        while len(self._entries) > 1 and (
+            len(self._entries) > self._limit or self._bytes > self._max_bytes
+        ):
+            self._bytes -= self._entries.pop(0)[4]
+            self._dropped += 1
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def __iter__(self) -> Iterator[Entry]:
-        return iter(self._entries)
+        return ((at, event, step, details) for at, event, step, details, _ in self._entries)
 
     def as_dicts(self) -> list[dict[str, Any]]:
         """JSON-ready entries: `{"at": iso time, "event": ..., "step": ..., **details}`."""
         result: list[dict[str, Any]] = []
-        for at, event, step, details in self._entries:
+        for at, event, step, details, _ in self._entries:
             entry: dict[str, Any] = {"at": at.isoformat(), "event": event}
             if step is not None:
                 entry["step"] = step
@@ -57,19 +133,28 @@ class History:
         return result
 
     @classmethod
-    def from_dicts(cls, entries: list[dict[str, Any]], limit: int, dropped: int = 0) -> History:
-        """Rebuild a history saved with `as_dicts`."""
-        history = cls(limit)
+    def from_dicts(
+        cls,
+        entries: list[dict[str, Any]],
+        limit: int = MAX_ENTRIES,
+        dropped: int = 0,
+        redact: Redact | None = None,
+        *,
+        max_bytes: int = MAX_BYTES,
+    ) -> History:
+        """Rebuild a history saved with `as_dicts` (within this history's limits)."""
+        history = cls(limit, redact, max_bytes=max_bytes)
+        overhead = _ENTRY_OVERHEAD
         for entry in entries:
+            event = entry["event"]
+            step = entry.get("step")
             details = {k: v for k, v in entry.items() if k not in ("at", "event", "step")}
-            history._entries.append(
-                (
-                    datetime.fromisoformat(entry["at"]),
-                    entry["event"],
-                    entry.get("step"),
-                    details or None,
-                )
+            # Saved entries were shortened and redacted when they were added: only sized here
+            # (restoring a thousand runs reads a lot of them).
+            cleaned, size = _sized(details, None) if details else (None, 0)
+            at = datetime.fromisoformat(entry["at"])
+            history._append(
+                (at, event, step, cleaned), size + overhead + len(event) + len(step or "")
             )
-        history._added = len(history._entries)
-        history._dropped_before = dropped + max(0, len(entries) - limit)
+        history._dropped += dropped
         return history

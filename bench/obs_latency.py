@@ -1,6 +1,6 @@
 """Scene-switch latency: our OBS adapter vs obsws-python called directly, same OBS, one run.
 
-Starts its own headless OBS (tests/adapters/obs_headless.py), then switches the program
+Starts its own headless OBS (local_peers/obs_headless.py), then switches the program
 scene `--samples` times each way, interleaved (ours then direct, direct then ours, with a
 10 ms rest before each call) so both see the same conditions:
 - ours: `await ObsAdapter(ObsConnection).execute("set_current_scene", ...)`, i.e. the
@@ -29,8 +29,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from custom_components.stream_workflows.adapters.obs import ObsAdapter  # noqa: E402
-from custom_components.stream_workflows.adapters.obs_client import ObsConnection  # noqa: E402
-from tests.adapters.obs_headless import HeadlessObs, missing_tools  # noqa: E402
+from custom_components.stream_workflows.adapters.obs.connection import ObsConnection  # noqa: E402
+from local_peers.obs_headless import HeadlessObs, missing_tools  # noqa: E402
 
 SCENES = ("Main", "BRB")
 

@@ -15,7 +15,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .adapters.obs_client import ObsSnapshot
+from .adapters.obs.events import ObsSnapshot
 from .connections import KIND_OBS, KIND_TWITCH, entry_kind
 from .hass_setup import StreamWorkflowsConfigEntry
 from .obs_entity import ObsEntity

@@ -45,12 +45,12 @@ from twitchAPI.helper import (
 
 from .adapters.base import ConnectedAdapter
 from .adapters.discord import DiscordAdapter
-from .adapters.discord_client import DISCORD_API, DiscordConnection
+from .adapters.discord.connection import DISCORD_API, DiscordConnection
 from .adapters.internal import InternalAdapter
 from .adapters.obs import ObsAdapter
-from .adapters.obs_client import ObsConnection, ObsSnapshot
+from .adapters.obs.connection import ObsConnection, ObsSnapshot
 from .adapters.twitch import TwitchAdapter
-from .adapters.twitch_client import TwitchAuthError, TwitchConnectError, TwitchConnection
+from .adapters.twitch.connection import TwitchAuthError, TwitchConnectError, TwitchConnection
 from .const import DOMAIN, EVENT_STREAM
 from .engine import AdapterRegistry
 from .hass_engine import homeassistant_adapter

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import pytest_socket  # type: ignore[import-untyped]
 
-from custom_components.stream_workflows.adapters.obs_client import ObsConnection
-
-from .obs_headless import HeadlessObs, RtmpServer, missing_rtmp_tools, missing_tools
+from custom_components.stream_workflows.adapters.obs.connection import ObsConnection
+from local_peers.obs_headless import HeadlessObs, RtmpServer, missing_rtmp_tools, missing_tools
 
 INSTALL_HINT = (
     "apt-get install -y --no-install-recommends obs-studio xvfb libgl1-mesa-dri xauth "

@@ -9,13 +9,13 @@ import aiohttp
 import pytest
 
 from custom_components.stream_workflows.adapters.discord import ACTIONS
-from custom_components.stream_workflows.adapters.discord_client import (
+from custom_components.stream_workflows.adapters.discord.connection import (
     DiscordConnection,
     is_webhook_url,
     validate_discord_bot,
     validate_discord_webhook,
 )
-from tests.peers.discord_server import (
+from local_peers.discord_server import (
     BOT_TOKEN,
     WEBHOOK_CHANNEL,
     WEBHOOK_ID,

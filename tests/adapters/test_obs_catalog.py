@@ -12,6 +12,7 @@ import voluptuous as vol
 
 from custom_components.stream_workflows.adapters import default_registry
 from custom_components.stream_workflows.adapters.obs import ACTIONS, ObsAdapter
+from custom_components.stream_workflows.cli.simulate import rehearse
 from custom_components.stream_workflows.engine import (
     ActionError,
     NotConnectedError,
@@ -19,7 +20,6 @@ from custom_components.stream_workflows.engine import (
     RunStatus,
     load_definition,
 )
-from custom_components.stream_workflows.engine.simulate import rehearse
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -148,7 +148,7 @@ def test_seed_workflows_validate_with_this_catalog(name: str) -> None:
         [
             sys.executable,
             "-m",
-            "custom_components.stream_workflows.engine.cli",
+            "custom_components.stream_workflows.cli",
             "validate",
             str(REPO / "workflows" / name),
         ],

@@ -8,14 +8,14 @@ import threading
 
 import pytest
 
-from custom_components.stream_workflows.adapters.obs_client import (
+from custom_components.stream_workflows.adapters.obs.connection import (
     ObsConnection,
     validate_obs,
 )
 from custom_components.stream_workflows.engine.errors import ActionError, NotConnectedError
+from local_peers.obs_headless import SCENES, HeadlessObs, free_port
 
 from .obs_fixture import connection_to
-from .obs_headless import SCENES, HeadlessObs, free_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -13,7 +13,7 @@ import pytest
 
 from custom_components.stream_workflows.adapters.internal import InternalAdapter
 from custom_components.stream_workflows.adapters.obs import ACTIONS, ObsAdapter
-from custom_components.stream_workflows.adapters.obs_client import ObsConnection
+from custom_components.stream_workflows.adapters.obs.connection import ObsConnection
 from custom_components.stream_workflows.engine import (
     AdapterRegistry,
     Run,
@@ -22,9 +22,9 @@ from custom_components.stream_workflows.engine import (
     WorkflowEngine,
     load_definition,
 )
+from local_peers.obs_headless import HeadlessObs
 
 from .obs_fixture import ObsEventWatcher, connection_to
-from .obs_headless import HeadlessObs
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

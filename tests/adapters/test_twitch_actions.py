@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from custom_components.stream_workflows.adapters.twitch import ACTIONS
+from local_peers.twitch_server import BROADCASTER
 from tests.adapters.twitch_fixtures import twitch_world
 from tests.peers.harness import build, finish, make_engine
-from tests.peers.twitch_server import BROADCASTER
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 ME = BROADCASTER["id"]
@@ -415,7 +415,7 @@ async def test_action_that_never_answers_times_out() -> None:
 
 
 async def test_not_started_connection_fails_fast() -> None:
-    from custom_components.stream_workflows.adapters.twitch_client import TwitchConnection
+    from custom_components.stream_workflows.adapters.twitch.connection import TwitchConnection
 
     connection = TwitchConnection(app_id="x", app_secret="y", access_token="a", refresh_token="r")
     engine, clock, _obs = make_engine(twitch=connection)

@@ -8,18 +8,18 @@ from typing import Any
 import pytest
 
 from custom_components.stream_workflows.adapters.twitch import REQUIRED_SCOPES
-from custom_components.stream_workflows.adapters.twitch_client import (
+from custom_components.stream_workflows.adapters.twitch.connection import (
     REQUIRED_SCOPES as CLIENT_SCOPES,
 )
-from custom_components.stream_workflows.adapters.twitch_client import (
+from custom_components.stream_workflows.adapters.twitch.connection import (
     TwitchAuthError,
     TwitchConnectError,
     TwitchConnection,
     validate_twitch,
 )
+from local_peers.twitch_server import ALL_SCOPES, TwitchPeer
 from tests.adapters.twitch_fixtures import connection_for, twitch_world
 from tests.peers.harness import build, finish, make_engine
-from tests.peers.twitch_server import ALL_SCOPES, TwitchPeer
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

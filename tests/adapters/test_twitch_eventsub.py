@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from custom_components.stream_workflows.adapters.twitch import EVENT_TOPICS
+from local_peers.twitch_server import BROADCASTER
 from tests.adapters.twitch_fixtures import twitch_world
 from tests.peers.harness import build, finish, make_engine, wait_until
-from tests.peers.twitch_server import BROADCASTER
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 ME = BROADCASTER["id"]
@@ -124,8 +124,8 @@ async def test_a_repeated_message_is_delivered_once() -> None:
 
 
 async def test_a_notification_starts_the_workflow_it_triggers() -> None:
-    from custom_components.stream_workflows.adapters.discord_client import DiscordConnection
-    from tests.peers.discord_server import WEBHOOK_CHANNEL, DiscordPeer
+    from custom_components.stream_workflows.adapters.discord.connection import DiscordConnection
+    from local_peers.discord_server import WEBHOOK_CHANNEL, DiscordPeer
     from tests.peers.harness import seed
 
     async with DiscordPeer() as discord, twitch_world() as world:

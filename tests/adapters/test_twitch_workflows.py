@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from custom_components.stream_workflows.adapters.discord_client import DiscordConnection
+from custom_components.stream_workflows.adapters.discord.connection import DiscordConnection
+from local_peers.discord_server import WEBHOOK_CHANNEL, DiscordPeer
+from local_peers.twitch_server import BROADCASTER
 from tests.adapters.twitch_fixtures import TwitchWorld, twitch_world
-from tests.peers.discord_server import WEBHOOK_CHANNEL, DiscordPeer
 from tests.peers.harness import ManualClock, RecordingConnection, finish, make_engine, seed
-from tests.peers.twitch_server import BROADCASTER
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 CONFIG = {"config": {"discord_channel_id": WEBHOOK_CHANNEL}}

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from custom_components.stream_workflows.adapters.twitch_client import TwitchConnection
-from tests.peers.twitch_server import TwitchPeer
+from custom_components.stream_workflows.adapters.twitch.connection import TwitchConnection
+from local_peers.twitch_server import TwitchPeer
 
 
 @dataclass

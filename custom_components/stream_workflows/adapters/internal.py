@@ -4,39 +4,47 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import voluptuous as vol
 
 from ..engine.adapter import ActionContext, ActionSpec, Adapter
 from ..engine.errors import ActionError, ActionTimeoutError
+from ..engine.numbers import MAX_WAIT_SECONDS, real
+from .table import ActionTable, Params
 
 _LOGGER = logging.getLogger(__name__)
+# A number of seconds from 0 to 31 days, kept as written (30 stays 30); no NaN, no true/false.
+_number = real(0, MAX_WAIT_SECONDS, what="a number of seconds", keep=True)
+_EVENT_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,255}")  # one line of text, as HA event types
 
 
-def _number(value: Any) -> float | int:
-    """A non-negative number of seconds, kept as written (30 stays 30)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise vol.Invalid(f"expected a number of seconds, got {value!r}")
-    seconds: float | int = value
-    if seconds < 0:
-        raise vol.Invalid(f"expected a number of seconds of 0 or more, got {seconds}")
-    return seconds
+def _event_name(value: Any) -> str:
+    if not isinstance(value, str) or not _EVENT_NAME.fullmatch(value):
+        raise vol.Invalid("expected an event name: 1 to 255 characters, no control characters")
+    return value
 
 
 def _until(value: Any) -> str:
-    """`HH:MM`, `HH:MM:SS` or an ISO date-time."""
-    if not isinstance(value, str):
+    """`HH:MM`, `HH:MM:SS` or an ISO date-time that a clock can reach (years 1 to 9998)."""
+    if not isinstance(value, str) or len(value) > 64:
         raise vol.Invalid("expected a time such as '21:00' or an ISO date-time")
     try:
         time.fromisoformat(value)
     except ValueError:
         try:
-            datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             raise vol.Invalid(f"'{value}' is not a time ('21:00') or ISO date-time") from None
+        try:
+            moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+            if not 1 < moment.year < 9999:
+                raise OverflowError
+        except (OverflowError, ValueError):
+            raise vol.Invalid(f"'{value}' is out of range: use a year from 2 to 9998") from None
     return value
 
 
@@ -52,66 +60,89 @@ WAIT = vol.All(
 )
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
-ACTIONS: dict[str, ActionSpec] = {
-    spec.name: spec
-    for spec in (
-        ActionSpec(
-            name="wait",
-            description="Wait a number of seconds, or until a time of day / date-time.",
-            params=vol.Schema(WAIT),
-            result={"waited": "seconds waited"},
-            timeout=None,
-        ),
-        ActionSpec(
-            name="set_variables",
-            description="Set run variables; later steps read them as ${name}.",
-            params=vol.Schema({str: object}),
-            result={"*": "the variables set"},
-            timeout=None,
-        ),
-        ActionSpec(
-            name="log",
-            description="Write a message to the run's history and the log.",
-            params=vol.Schema(
-                {
-                    vol.Required("message"): str,
-                    vol.Optional("level", default="info"): vol.In(LOG_LEVELS),
-                }
-            ),
-            result={"message": "the message written"},
-            timeout=None,
-        ),
-        ActionSpec(
-            name="fire_event",
-            description="Fire a named event (in Home Assistant: on its event bus).",
-            params=vol.Schema(
-                {vol.Required("event"): str, vol.Optional("data", default=dict): dict}
-            ),
-            result={"event": "the event name", "data": "the data sent"},
-            timeout=None,
-        ),
-        ActionSpec(
-            name="wait_for_event",
-            description="Wait for a named event, optionally matching data; times out.",
-            params=vol.Schema(
-                {
-                    vol.Required("event"): str,
-                    vol.Optional("match", default=dict): dict,
-                    vol.Optional("timeout", default=300.0): _number,
-                }
-            ),
-            result={"*": "the event's data"},
-            rehearsal=lambda params: dict(params.get("match", {})),
-            timeout=None,
-        ),
-        ActionSpec(
-            name="noop",
-            description="Do nothing (a placeholder, or a state that only routes).",
-            params=vol.Schema({}),
-            timeout=None,
-        ),
-    )
-}
+TABLE: ActionTable[None] = ActionTable("internal")
+"""The internal actions; they need no client, so their handlers get None for it."""
+
+
+@TABLE.action(
+    "wait",
+    "Wait a number of seconds, or until a time of day / date-time.",
+    params=vol.Schema(WAIT),
+    result={"waited": "seconds waited"},
+    timeout=None,
+)
+async def wait(_client: None, params: Params, ctx: ActionContext) -> Any:
+    seconds = params["seconds"] if "seconds" in params else _seconds_until(params["until"], ctx)
+    await ctx.sleep(seconds)
+    return {"waited": seconds}
+
+
+@TABLE.action(
+    "set_variables",
+    "Set run variables; later steps read them as ${name}.",
+    params=vol.Schema({str: object}),
+    result={"*": "the variables set"},
+    timeout=None,
+)
+async def set_variables(_client: None, params: Params, ctx: ActionContext) -> Any:
+    ctx.variables.update(params)
+    return dict(params)
+
+
+@TABLE.action(
+    "log",
+    "Write a message to the run's history and the log.",
+    params={
+        vol.Required("message"): str,
+        vol.Optional("level", default="info"): vol.In(LOG_LEVELS),
+    },
+    result={"message": "the message written"},
+    timeout=None,
+)
+async def log(_client: None, params: Params, ctx: ActionContext) -> Any:
+    _LOGGER.log(logging.getLevelName(params["level"].upper()), "%s", params["message"])
+    ctx.log(params["message"])
+    return {"message": params["message"]}
+
+
+@TABLE.action(
+    "fire_event",
+    "Fire a named event (in Home Assistant: on its event bus).",
+    params={vol.Required("event"): _event_name, vol.Optional("data", default=dict): dict},
+    result={"event": "the event name", "data": "the data sent"},
+    timeout=None,
+)
+async def fire_event(_client: None, params: Params, ctx: ActionContext) -> Any:
+    ctx.events.fire(params["event"], params["data"])
+    return {"event": params["event"], "data": params["data"]}
+
+
+@TABLE.action(
+    "wait_for_event",
+    "Wait for a named event, optionally matching data; times out.",
+    params={
+        vol.Required("event"): _event_name,
+        vol.Optional("match", default=dict): dict,
+        vol.Optional("timeout", default=300.0): _number,
+    },
+    result={"*": "the event's data"},
+    rehearsal=lambda params: dict(params.get("match", {})),
+    timeout=None,
+)
+async def wait_for_event(_client: None, params: Params, ctx: ActionContext) -> Any:
+    return await _wait_for_event(params, ctx)
+
+
+@TABLE.action(
+    "noop",
+    "Do nothing (a placeholder, or a state that only routes).",
+    timeout=None,
+)
+async def noop(_client: None, _params: Params, _ctx: ActionContext) -> Any:
+    return None
+
+
+ACTIONS = TABLE.specs
 
 
 class InternalAdapter(Adapter):
@@ -124,31 +155,24 @@ class InternalAdapter(Adapter):
         return ACTIONS
 
     async def execute(self, action: str, params: Mapping[str, Any], ctx: ActionContext) -> Any:
-        if action == "noop":
-            return None
-        if action == "wait":
-            seconds = (
-                params["seconds"] if "seconds" in params else _seconds_until(params["until"], ctx)
-            )
-            await ctx.sleep(seconds)
-            return {"waited": seconds}
-        if action == "set_variables":
-            ctx.variables.update(params)
-            return dict(params)
-        if action == "log":
-            _LOGGER.log(logging.getLevelName(params["level"].upper()), "%s", params["message"])
-            ctx.log(params["message"])
-            return {"message": params["message"]}
-        if action == "fire_event":
-            ctx.events.fire(params["event"], params["data"])
-            return {"event": params["event"], "data": params["data"]}
-        if action == "wait_for_event":
-            return await _wait_for_event(params, ctx)
-        raise ActionError(f"unknown internal action '{action}'", error_type="unknown_action")
+        return await TABLE.handler(action)(None, params, ctx)
 
 
 def _seconds_until(until: str, ctx: ActionContext) -> float:
-    now = ctx.now()
+    try:
+        seconds = _until_seconds(until, ctx.now())
+    except (OverflowError, ValueError) as err:
+        raise ActionError(f"cannot wait until '{until}': {err}", error_type="invalid_wait") from err
+    if seconds > MAX_WAIT_SECONDS:
+        raise ActionError(
+            f"'{until}' is {seconds / 86400:.0f} days away; a wait lasts at most "
+            f"{MAX_WAIT_SECONDS // 86400} days",
+            error_type="invalid_wait",
+        )
+    return seconds
+
+
+def _until_seconds(until: str, now: datetime) -> float:
     try:
         moment = datetime.fromisoformat(until)
     except ValueError:

@@ -1,5 +1,7 @@
 """The Discord connection: REST v10 through aiohttp, with a bot token and/or a webhook.
 
+Actions are the `actions.TABLE` handlers; this class is the `DiscordClient` they use.
+
 Messages with a `channel_id` go through the bot (`POST /channels/{id}/messages`,
 `Authorization: Bot <token>`); messages without one go through the webhook
 (`POST <webhook_url>?wait=true`, which answers with the message). A 429 answer is retried after
@@ -20,15 +22,15 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from ..engine.adapter import ActionContext
-from ..engine.errors import ActionError
+from ...engine.adapter import ActionContext
+from .actions import TABLE
+from .errors import DiscordError, answer_error
 
 _LOGGER = logging.getLogger(__name__)
 
 DISCORD_API = "https://discord.com/api/v10"
 USER_AGENT = "DiscordBot (https://github.com/stream-workflows/stream-workflows, 0.1.0)"
 _WEBHOOK_PATH = re.compile(r"^/api(?:/v\d+)?/webhooks/\d+/[A-Za-z0-9_-]+/?$")
-_MAX_MESSAGE = 300
 
 
 def is_webhook_url(url: str) -> bool:
@@ -44,41 +46,11 @@ def is_webhook_url(url: str) -> bool:
     )
 
 
-def _clean(message: Any) -> str:
-    text = " ".join(str(message or "").split())
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
-
-
 async def _body(response: aiohttp.ClientResponse) -> Any:
     try:
         return await response.json(content_type=None)
     except ValueError:
         return None
-
-
-def _describe(body: Any, status: int) -> str:
-    """Discord's error message with its code, e.g. `Missing Permissions (code 50013)`."""
-    if not isinstance(body, Mapping):
-        return f"HTTP {status}"
-    message = _clean(body.get("message")) or f"HTTP {status}"
-    detail = _first_field_error(body.get("errors"))
-    if detail:
-        message = f"{message}: {detail}"
-    code = body.get("code")
-    return f"{message} (code {code})" if code else message
-
-
-def _first_field_error(errors: Any, path: str = "") -> str:
-    if not isinstance(errors, Mapping):
-        return ""
-    found = errors.get("_errors")
-    if isinstance(found, list) and found and isinstance(found[0], Mapping):
-        return f"{path or 'body'}: {_clean(found[0].get('message'))}"
-    for key, value in errors.items():
-        detail = _first_field_error(value, f"{path}.{key}" if path else str(key))
-        if detail:
-            return detail
-    return ""
 
 
 class DiscordConnection:
@@ -134,32 +106,18 @@ class DiscordConnection:
         return self._session
 
     async def perform(self, action: str, params: Mapping[str, Any], ctx: ActionContext) -> Any:
-        """Do a Discord action; failures raise `ActionError` with a readable message."""
-        if action != "send_channel_message":
-            raise ActionError(f"unknown discord action '{action}'", error_type="unknown_action")
-        channel_id: str | None = params.get("channel_id")
-        payload = {"content": params["message"]}
-        if channel_id is not None and self._bot_token is not None:
-            message = await self._request(
-                "POST",
-                URL(f"{self.api_base}/channels/{channel_id}/messages"),
-                payload,
-                channel_id=channel_id,
-            )
-            return _result(message, channel_id, "bot")
-        if self._webhook_url is not None:
-            if channel_id is not None:
-                ctx.log(
-                    f"channel_id {channel_id} not used: the Discord webhook posts in its own "
-                    "channel"
-                )
-            message = await self._request(
-                "POST", URL(self._webhook_url).update_query(wait="true"), payload
-            )
-            return _result(message, None, "webhook")
-        raise ActionError(
-            "send channel message: give 'channel_id' (Discord is connected through a bot)",
-            error_type="invalid_params",
+        """Do one action of `actions.TABLE`; a `DiscordError` (a step error) on failure."""
+        return await TABLE.handler(action)(self, params, ctx)
+
+    async def post_in_channel(self, channel_id: str, payload: Mapping[str, Any]) -> Any:
+        url = URL(f"{self.api_base}/channels/{channel_id}/messages")
+        return await self._request("POST", url, payload, channel_id=channel_id)
+
+    async def post_by_webhook(self, payload: Mapping[str, Any]) -> Any:
+        if self._webhook_url is None:
+            raise DiscordError("Discord has no webhook configured", error_type="invalid_params")
+        return await self._request(
+            "POST", URL(self._webhook_url).update_query(wait="true"), payload
         )
 
     async def _request(
@@ -187,12 +145,12 @@ class DiscordConnection:
                     body = await _body(response)
                     retry_after = _retry_after(response, body)
             except (aiohttp.ClientError, OSError, TimeoutError) as err:
-                raise ActionError(
+                raise DiscordError(
                     f"cannot reach Discord ({type(err).__name__})", error_type="cannot_connect"
                 ) from None
             if status == 429:
                 if attempt >= self.max_attempts or retry_after > self.max_retry_after:
-                    raise ActionError(
+                    raise DiscordError(
                         f"Discord's rate limit was reached; it asks to wait {retry_after:g} s",
                         error_type="rate_limited",
                     )
@@ -204,7 +162,7 @@ class DiscordConnection:
                 await asyncio.sleep(retry_after)
                 continue
             if status >= 400:
-                raise _error(status, body, where, via_bot)
+                raise answer_error(status, body, where, via_bot)
             return body
 
     async def __aenter__(self) -> DiscordConnection:
@@ -225,43 +183,6 @@ def _retry_after(response: aiohttp.ClientResponse, body: Any) -> float:
         except (KeyError, ValueError):
             continue
     return 1.0
-
-
-def _error(status: int, body: Any, where: str, via_bot: bool) -> ActionError:
-    detail = _describe(body, status)
-    if not via_bot and status in (401, 404):
-        return ActionError(
-            f"the Discord webhook was deleted or its address is wrong ({detail}); update it in "
-            "Stream Workflows",
-            error_type="invalid_webhook",
-        )
-    if status == 401:
-        return ActionError(
-            f"Discord refused the bot token ({detail}); update it in Stream Workflows",
-            error_type="auth_failed",
-        )
-    if status == 403:
-        return ActionError(
-            f"the Discord bot may not post in {where} ({detail})", error_type="forbidden"
-        )
-    if status == 404:
-        return ActionError(f"Discord {where} was not found ({detail})", error_type="not_found")
-    if status >= 500:
-        return ActionError(
-            f"Discord had a server error posting to {where} (HTTP {status})",
-            error_type="unavailable",
-        )
-    return ActionError(f"Discord refused the message to {where} ({detail})", error_type="rejected")
-
-
-def _result(message: Any, channel_id: str | None, via: str) -> dict[str, Any]:
-    if not isinstance(message, Mapping) or "id" not in message:
-        raise ActionError("Discord accepted the message but did not return it")
-    return {
-        "id": str(message["id"]),
-        "channel_id": str(message.get("channel_id") or channel_id or ""),
-        "via": via,
-    }
 
 
 async def validate_discord_bot(

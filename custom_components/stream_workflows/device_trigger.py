@@ -12,12 +12,12 @@ from homeassistant.components.device_automation.exceptions import (
 from homeassistant.components.homeassistant.triggers import event as event_trigger
 from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_STATE, CONF_TYPE
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, EVENT_RUN_FINISHED, EVENT_STATE_CHANGED
 from .services import core_manager
+from .workflow_devices import device_identifier
 
 TRIGGER_ENTERED_STATE = "entered_state"
 TRIGGER_FINISHED = "finished"
@@ -33,11 +33,9 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 
 
 def _workflow_id(hass: HomeAssistant, device_id: str) -> str:
-    device = dr.async_get(hass).async_get(device_id)
-    if device is not None:
-        for domain, identifier in device.identifiers:
-            if domain == DOMAIN:
-                return identifier
+    identifier = device_identifier(hass, device_id)
+    if identifier is not None:
+        return identifier
     raise InvalidDeviceAutomationConfig(f"Device {device_id} is not a Stream Workflows workflow")
 
 

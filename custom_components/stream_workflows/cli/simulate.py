@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .adapter import AdapterRegistry
-from .clock import VirtualClock
-from .engine import WorkflowEngine
-from .model import WorkflowDefinition
-from .run import ActionDispatch, RehearsalPlan, Run, RunChange, RunStatus
+from ..engine.adapter import AdapterRegistry
+from ..engine.clock import VirtualClock
+from ..engine.engine import WorkflowEngine
+from ..engine.model import WorkflowDefinition
+from ..engine.run import ActionDispatch, RehearsalPlan, Run, RunChange, RunStatus
 
-MAX_STEPS = 10_000
+MAX_REPEATS = 1_000  # steps entered again plus retried attempts, before "seems to loop"
 
 
 @dataclass(slots=True)
@@ -24,6 +24,7 @@ class Rehearsal:
     path: list[str]
     actions: list[tuple[datetime, ActionDispatch]] = field(default_factory=list)
     error: dict[str, Any] | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)  # handled errors, in order
     started_at: datetime | None = None
     finished_at: datetime | None = None
 
@@ -43,6 +44,7 @@ class Rehearsal:
                 for _, dispatch in self.actions
             ],
             "error": self.error,
+            "errors": self.errors,
         }
 
 
@@ -53,31 +55,47 @@ async def rehearse(
     plan: RehearsalPlan,
     *,
     start: datetime | None = None,
-    max_steps: int = MAX_STEPS,
+    max_repeats: int = MAX_REPEATS,
 ) -> Rehearsal:
     """Run `definition` as a rehearsal to its end on a virtual clock.
 
-    A workflow that loops for ever (a state machine cycling on its own) is stopped once it
-    has entered `max_steps` steps: the rehearsal ends `cancelled`, its error says why.
+    A workflow that loops for ever (a state machine cycling on its own, a step retried in a
+    loop) is stopped once steps were entered again, or actions retried, `max_repeats` times
+    in all: the rehearsal ends `cancelled`, its error says why. Work done once never counts,
+    so a straight sequence of any length runs to its end.
     """
     clock = VirtualClock(start)
     actions: list[tuple[datetime, ActionDispatch]] = []
-    entered = 0
+    entered_once: set[str] = set()
+    repeats = 0
     limited: dict[str, Any] | None = None
 
+    def repeated(run: Run, step: str) -> None:
+        nonlocal repeats, limited
+        repeats += 1
+        if repeats > max_repeats and limited is None:
+            limited = {
+                "step": step,
+                "type": "rehearsal_limit",
+                "message": (
+                    f"stopped after {max_repeats} repeats (steps entered again and actions "
+                    f"retried); the workflow seems to loop, last at '{step}'"
+                ),
+            }
+            run.cancel(route=False)
+
     def listen(run: Run, change: RunChange, detail: Any) -> None:
-        nonlocal entered, limited
+        if limited is not None:
+            return
         if change is RunChange.ACTION_STARTED:
             actions.append((clock.now(), detail))
+            if detail.attempt > 1:
+                repeated(run, detail.step)
         elif change is RunChange.STEP_ENTERED:
-            entered += 1
-            if entered > max_steps and limited is None:
-                limited = {
-                    "step": detail,
-                    "type": "rehearsal_limit",
-                    "message": f"stopped after {max_steps} steps: the workflow seems to loop",
-                }
-                run.cancel(route=False)
+            if detail in entered_once:
+                repeated(run, detail)
+            else:
+                entered_once.add(detail)
 
     engine = WorkflowEngine(registry, clock=clock, listener=listen)
     try:
@@ -91,6 +109,7 @@ async def rehearse(
         path=list(run.path),
         actions=actions,
         error=limited or (run.error.as_dict() if run.error else None),
+        errors=[error.as_dict() for error in run.errors],
         started_at=run.started_at,
         finished_at=run.finished_at,
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Final
 
+from .engine import RunStatus
+
 DOMAIN: Final = "stream_workflows"
 
 CONF_FOLDER: Final = "folder"
 CONF_VARIABLES: Final = "variables"
+CONF_SECRETS: Final = "secret_variables"  # dotted names of shared variables kept secret
 DEFAULT_FOLDER: Final = "stream_workflows"
 
 EVENT_RUN_STARTED: Final = "stream_workflows_run_started"
@@ -44,11 +47,16 @@ GENERIC_SERVICES: Final = frozenset(
     }
 )
 
-# The sensor's states besides state and step names.
+# The sensor's states besides state and step names: `idle`, then the engine's run statuses.
 STATUS_IDLE: Final = "idle"
-STATUSES: Final = ("idle", "queued", "running", "paused", "succeeded", "failed", "cancelled")
+STATUSES: Final = (STATUS_IDLE, *(status.value for status in RunStatus))
 
 STORAGE_VERSION: Final = 1
 STORAGE_KEY_RUNS: Final = f"{DOMAIN}.runs"
 STORAGE_KEY_WORKFLOWS: Final = f"{DOMAIN}.workflows"
 CHECKPOINT_DELAY: Final = 1.0
+
+# A definition saved through `save_workflow` (or the Studio) is refused above these, before
+# it is validated; validation then runs in an executor thread, off the event loop.
+MAX_DEFINITION_BYTES: Final = 256 * 1024
+MAX_DEFINITION_DEPTH: Final = 64

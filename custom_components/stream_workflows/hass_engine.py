@@ -14,13 +14,19 @@ from homeassistant.helpers.template import Template, result_as_boolean
 from homeassistant.util import dt as dt_util
 
 from .adapters.homeassistant import HomeAssistantAdapter
-from .engine import ActionContext, ActionError, RealClock
+from .engine import ActionContext, ActionError, RealClock, VirtualClock
 from .engine.conditions import ConditionError
 
 
 def hass_clock() -> RealClock:
     """The engine's clock in Home Assistant's time zone (tests freeze it with freezer)."""
     return RealClock(now=dt_util.now)
+
+
+def rehearsal_clock() -> VirtualClock:
+    """A rehearsal's own clock: virtual time from now on, jumping over every wait, as
+    `stream-workflows simulate` rehearses. Its driver task ends with the run's last timer."""
+    return VirtualClock(dt_util.now())
 
 
 class HassEventHub:

@@ -9,6 +9,7 @@ from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOO
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN, EVENT_RUN_FINISHED, EVENT_RUN_STARTED
+from .outcomes import finished_message
 from .services import core_manager
 
 
@@ -28,12 +29,9 @@ def async_describe_events(
         if view is not None:
             name = view.name
         if event.event_type == EVENT_RUN_STARTED:
-            message = "started"
+            message = "rehearsal started" if data.get("rehearsal") else "started"
         else:
-            message = f"finished: {data.get('status')}"
-            error = data.get("error")
-            if error:
-                message += f" ({error.get('step') or 'run'}: {error.get('message')})"
+            message = finished_message(data)
         return {LOGBOOK_ENTRY_NAME: name, LOGBOOK_ENTRY_MESSAGE: message}
 
     async_describe_event(DOMAIN, EVENT_RUN_STARTED, describe)

@@ -8,7 +8,9 @@ after a restart, attaches triggers and registers one action per workflow.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,17 +19,17 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.start import async_at_started
-from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 
+from .checked_store import CheckedStore, PlainJSONEncoder, StoreWriteError
 from .connections import shared_registry
 from .const import (
-    CHECKPOINT_DELAY,
     CONF_FOLDER,
+    CONF_SECRETS,
     CONF_VARIABLES,
     DEFAULT_FOLDER,
     DOMAIN,
@@ -35,7 +37,6 @@ from .const import (
     EVENT_RUN_STARTED,
     EVENT_STATE_CHANGED,
     STATUS_IDLE,
-    STORAGE_KEY_RUNS,
     STORAGE_KEY_WORKFLOWS,
     STORAGE_VERSION,
 )
@@ -45,12 +46,19 @@ from .engine import (
     RunChange,
     RunRejectedError,
     RunStatus,
+    VirtualClock,
     WorkflowDefinition,
     WorkflowEngine,
 )
-from .hass_engine import HassEventHub, hass_clock, template_evaluator
+from .engine.errors import Problem
+from .hass_engine import HassEventHub, hass_clock, rehearsal_clock, template_evaluator
+from .outcomes import RehearsalCalls, async_notify_outcome, log_handled_error, wants_notification
+from .redaction import Secrets
+from .run_store import RunStore
 from .services_per_workflow import register_workflow_service, remove_workflow_service
 from .sources import WorkflowSource, check_ids, load_folder, load_stored
+from .state_errors import WorkflowStateError
+from .stored_workflows import check_document, refuse_oversized
 from .triggers import attach_triggers
 
 _LOGGER = logging.getLogger(__name__)
@@ -71,7 +79,12 @@ class WorkflowView:
     steps: int = 0
     wait_ends_at: datetime | None = None
     wait_total: float | None = None
+    wait_remaining: float | None = None
     last_error: dict[str, Any] | None = None
+    # Errors the run got past (an error route, continue_on_error): it can still succeed.
+    handled_errors: int = 0
+    last_handled_error: dict[str, Any] | None = None
+    rehearsal: bool = False
     started_at: datetime | None = None
     finished_at: datetime | None = None
     last_triggered: datetime | None = None
@@ -85,6 +98,9 @@ class WorkflowView:
             "status": self.status,
             "run_id": self.run_id,
             "last_error": self.last_error,
+            "handled_errors": self.handled_errors,
+            "last_handled_error": self.last_handled_error,
+            "rehearsal": self.rehearsal,
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "last_triggered": self.last_triggered.isoformat() if self.last_triggered else None,
@@ -95,6 +111,9 @@ class WorkflowView:
         self.status = data.get("status", STATUS_IDLE)
         self.run_id = data.get("run_id")
         self.last_error = data.get("last_error")
+        self.handled_errors = int(data.get("handled_errors") or 0)
+        self.last_handled_error = data.get("last_handled_error")
+        self.rehearsal = bool(data.get("rehearsal"))
         self.started_at = _parse_time(data.get("started_at"))
         self.finished_at = _parse_time(data.get("finished_at"))
         self.last_triggered = _parse_time(data.get("last_triggered"))
@@ -123,10 +142,20 @@ class WorkflowManager:
         self.workflows: dict[str, WorkflowDefinition] = {}
         self.views: dict[str, WorkflowView] = {}
         self._view_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        # Entity writes are coalesced within one turn of the event loop (see `_write_soon`).
+        self._unwritten: dict[str, Run] = {}  # workflow id -> the run that changed last
+        self._write_handle: asyncio.Handle | None = None
+        self.rehearsals = RehearsalCalls()
         self._added_listeners: list[WorkflowsAddedCallback] = []
-        self._run_store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY_RUNS)
-        self._workflow_store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, STORAGE_KEY_WORKFLOWS
+        # Secret shared variables are taken out of histories (and diagnostics, logs, exports).
+        self.secrets = Secrets()
+        self.update_secrets()
+        self.engine.redact = self.secrets.redact
+        self.run_store = RunStore(hass, self.engine.runs, self._data_to_save)
+        # An external action waits for its run's checkpoint before it is dispatched.
+        self.engine.before_dispatch = self.run_store.durable
+        self._workflow_store: CheckedStore[dict[str, Any]] = CheckedStore(
+            hass, STORAGE_VERSION, STORAGE_KEY_WORKFLOWS, encoder=PlainJSONEncoder
         )
         self.stored_documents: dict[str, Any] = {}
         self._triggers: dict[str, CALLBACK_TYPE] = {}
@@ -142,18 +171,28 @@ class WorkflowManager:
 
     # -- life cycle ---------------------------------------------------------------------
 
+    def update_secrets(self) -> None:
+        """Read the shared variables and which of them are secret from the options again."""
+        options = self.entry.options
+        self.secrets.update(options.get(CONF_VARIABLES, {}), options.get(CONF_SECRETS, []))
+
     async def async_setup(self) -> None:
-        """Load workflows and bring back the runs that were active before a restart."""
-        self.stored_documents = dict((await self._workflow_store.async_load()) or {})
-        saved = (await self._run_store.async_load()) or {}
+        """Load workflows and bring back the runs that were active before a restart.
+        Nothing stored can make this fail: a bad workflow, or a run that cannot be
+        restored, is logged (and raised as a Repairs issue) and the rest goes on."""
+        stored = await self._workflow_store.async_load()
+        self.stored_documents = dict(stored) if isinstance(stored, dict) else {}
+        loading = time.perf_counter()
+        saved = await self.run_store.async_load()
+        _LOGGER.info("Loaded the runs' checkpoint in %.3f s", time.perf_counter() - loading)
         await self.async_reload()
-        for workflow_id, summary in saved.get("last", {}).items():
-            if workflow_id in self.views:
+        last = saved.get("last")
+        for workflow_id, summary in (last if isinstance(last, dict) else {}).items():
+            if workflow_id in self.views and isinstance(summary, dict):
                 self.views[workflow_id].load_summary(summary)
-        snapshots: list[dict[str, Any]] = saved.get("runs", [])
+        snapshots = [item for item in saved.get("runs") or [] if isinstance(item, dict)]
         if self.hass.is_running or not snapshots:
-            for snapshot in snapshots:
-                self._restore(snapshot)
+            self._restore_all(snapshots)
             return
 
         # At boot, wait until every entry is set up: a restored run's next step may need the
@@ -165,10 +204,18 @@ class WorkflowManager:
         def restore_when_started(_hass: HomeAssistant) -> None:
             self._cancel_restore = None
             pending, self._pending_restore = self._pending_restore, []
-            for snapshot in pending:
-                self._restore(snapshot)
+            self._restore_all(pending)
+            self.run_store.changed()
 
         self._cancel_restore = async_at_started(self.hass, restore_when_started)
+
+    def _restore_all(self, snapshots: list[dict[str, Any]]) -> None:
+        if not snapshots:
+            return
+        started = time.perf_counter()
+        for snapshot in snapshots:
+            self._restore(snapshot)
+        _LOGGER.info("Restored %d runs in %.3f s", len(snapshots), time.perf_counter() - started)
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
         workflow_id = snapshot.get("workflow_id", "")
@@ -190,7 +237,13 @@ class WorkflowManager:
                 "its run could not continue",
             }
             return
-        self.engine.restore(definition, snapshot)
+        try:
+            self.engine.restore(definition, snapshot)
+        except Exception:  # a damaged checkpoint loses its run, never the others
+            _LOGGER.exception(
+                "Run %s of %s could not be restored", snapshot.get("run_id"), workflow_id
+            )
+            return
         _LOGGER.info("Restored run %s of %s", snapshot.get("run_id"), workflow_id)
 
     async def async_stop(self) -> None:
@@ -198,33 +251,43 @@ class WorkflowManager:
         if self._stopped:
             return
         self._stopped = True
+        if self._write_handle is not None:
+            self._write_handle.cancel()
+            self._write_handle = None
         if self._cancel_restore is not None:
             self._cancel_restore()
             self._cancel_restore = None
-        data = self._data_to_save()
         for remove in self._triggers.values():
             remove()
         self._triggers.clear()
         for workflow_id in self.workflows:
             remove_workflow_service(self.hass, workflow_id)
+        runs = self.engine.runs()
+        # Stopped first, then saved: a run stopped while its action waited for its
+        # checkpoint is saved with that action not dispatched.
         await self.engine.shutdown()
-        await self._run_store.async_save(data)
+        await self.run_store.async_final_save(runs)
 
-    def _data_to_save(self) -> dict[str, Any]:
-        return {
-            "runs": [run.snapshot() for run in self.engine.runs()] + self._pending_restore,
-            "last": {workflow_id: view.summary() for workflow_id, view in self.views.items()},
-        }
+    def _data_to_save(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """What is saved besides the active runs: runs not restored yet, and each
+        workflow's last run summary."""
+        last = {workflow_id: view.summary() for workflow_id, view in self.views.items()}
+        return list(self._pending_restore), self.secrets.redact_data(last)
 
-    def _checkpoint(self) -> None:
-        self._run_store.async_delay_save(self._data_to_save, CHECKPOINT_DELAY)
+    def _checkpoint(self, run: Run | None = None) -> None:
+        self.run_store.changed(run)
 
     # -- loading ------------------------------------------------------------------------
 
     async def async_reload(self) -> None:
-        """(Re)load every workflow; runs of unchanged workflows keep going."""
+        """(Re)load every workflow; runs of unchanged workflows keep going. One workflow's
+        failure (its definition, its triggers, anything while installing it) is that
+        workflow's problem: a Repairs issue, never a failed reload or setup."""
         files = await self.hass.async_add_executor_job(load_folder, self.folder, self.registry)
-        sources = files + load_stored(self.stored_documents, self.registry)
+        stored = await self.hass.async_add_executor_job(
+            load_stored, dict(self.stored_documents), self.registry
+        )
+        sources = files + stored
         by_id = check_ids(sources)
         for workflow_id, source in list(by_id.items()):
             assert source.definition is not None
@@ -233,27 +296,39 @@ class WorkflowManager:
                 source.problems.extend(problems)
                 source.definition = None
                 del by_id[workflow_id]
-        self.sources = sources
-        self._update_issues(sources)
         new = {workflow_id: source.definition for workflow_id, source in by_id.items()}
-        old = self.workflows
+        old = dict(self.workflows)
         for workflow_id in set(old) - set(new):
-            self._remove_workflow(workflow_id)
+            await self._remove_workflow(
+                workflow_id, "its workflow was removed or is no longer valid"
+            )
         added: list[str] = []
         for workflow_id, definition in new.items():
             assert definition is not None
             previous = old.get(workflow_id)
             if previous is not None and previous.fingerprint == definition.fingerprint:
                 continue
-            self.workflows[workflow_id] = definition
+            try:
+                await self._install(definition)
+            except Exception as err:
+                _LOGGER.exception("Workflow %s could not be set up", workflow_id)
+                source = by_id[workflow_id]
+                source.problems.append(
+                    Problem("", f"could not be set up: {type(err).__name__}: {err}")
+                )
+                source.definition = None
+                await self._remove_workflow(workflow_id, "it could not be set up")
+                continue
             if previous is None:
                 added.append(workflow_id)
-            await self._install(definition)
+        self.sources = sources
+        self._update_issues(sources)
         if added:
             for listener in list(self._added_listeners):
                 listener(added)
 
     async def _install(self, definition: WorkflowDefinition) -> None:
+        self.workflows[definition.id] = definition
         view = self.views.get(definition.id)
         if view is None:
             view = self.views[definition.id] = WorkflowView(
@@ -274,13 +349,27 @@ class WorkflowManager:
         register_workflow_service(self, definition)
         if remove := self._triggers.pop(definition.id, None):
             remove()
-        await attach_triggers(self, definition, dry_run=False)
+        problems = await attach_triggers(self, definition, dry_run=False)
+        if problems:
+            raise HomeAssistantError("; ".join(problem.format() for problem in problems))
         self._notify(definition.id)
 
     def set_trigger_remover(self, workflow_id: str, remove: CALLBACK_TYPE) -> None:
         self._triggers[workflow_id] = remove
 
-    def _remove_workflow(self, workflow_id: str) -> None:
+    async def _remove_workflow(self, workflow_id: str, reason: str) -> None:
+        """Take a workflow out. Its runs cannot go on (their steps, entities and action are
+        gone): each is cancelled, with `reason` logged and in its history."""
+        runs = self.engine.runs(workflow_id)
+        for run in runs:
+            _LOGGER.warning("Run %s of %s is cancelled: %s", run.run_id, workflow_id, reason)
+            run.history.add(run.clock.now(), "log", None, {"message": f"cancelled: {reason}"})
+            run.cancel(route=False)
+        waiting = [asyncio.ensure_future(run.wait()) for run in runs if not run.finished]
+        if waiting:
+            _, late = await asyncio.wait(waiting, timeout=10)
+            for future in late:
+                future.cancel()
         self.workflows.pop(workflow_id, None)
         if remove := self._triggers.pop(workflow_id, None):
             remove()
@@ -293,6 +382,7 @@ class WorkflowManager:
             device_registry.async_update_device(
                 device.id, remove_config_entry_id=self.entry.entry_id
             )
+        self.run_store.changed()
 
     def _update_issues(self, sources: list[WorkflowSource]) -> None:
         current: set[str] = set()
@@ -301,16 +391,22 @@ class WorkflowManager:
                 continue
             issue_id = f"invalid_workflow_{slugify(source.label)}"
             current.add(issue_id)
+            errors = "\n".join(f"- {p.format()}" for p in source.errors)
+            workflow_id = source.label.removeprefix("storage:")
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
                 issue_id,
-                is_fixable=False,
+                # a stored workflow's issue offers to delete it (repairs.py)
+                is_fixable=source.stored,
+                data={"workflow_id": workflow_id} if source.stored else None,
                 severity=ir.IssueSeverity.ERROR,
-                translation_key="invalid_workflow",
+                # A stored workflow has no file to fix: its issue says how to delete it.
+                translation_key="invalid_stored_workflow" if source.stored else "invalid_workflow",
                 translation_placeholders={
                     "file": source.label,
-                    "errors": "\n".join(f"- {p.format()}" for p in source.errors),
+                    "workflow_id": workflow_id,
+                    "errors": self.secrets.redact(errors),
                 },
             )
             _LOGGER.error(
@@ -323,34 +419,60 @@ class WorkflowManager:
         self._issues = current
 
     async def async_save_workflow(self, document: dict[str, Any]) -> str:
-        """Store a workflow definition in Home Assistant storage and load it."""
-        from .engine import load_definition
-
-        workflow_id = document.get("id")
-        definition, problems = load_definition(document, self.registry, source="storage")
-        errors = [p for p in problems if p.severity == "error"]
-        if definition is None or errors or not isinstance(workflow_id, str):
+        """Validate a definition exactly as a file is (triggers included; reserved ids and
+        ids a file uses refused), store it, and load it. Nothing invalid is stored, and a
+        failed write is an error: what this returns is saved."""
+        refuse_oversized(document)  # cheap and bounded, here on the event loop
+        definition, problems = await self.hass.async_add_executor_job(
+            check_document, document, self.registry, self._ids_of_files()
+        )
+        if definition is not None and not problems:
+            problems = await attach_triggers(self, definition, dry_run=True)
+        if definition is None or problems:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="invalid_definition",
-                translation_placeholders={"errors": "; ".join(p.format() for p in errors)},
+                translation_placeholders={
+                    "errors": self.secrets.redact("; ".join(p.format() for p in problems))
+                },
             )
-        self.stored_documents[workflow_id] = document
-        await self._workflow_store.async_save(self.stored_documents)
+        workflow_id = definition.id
+        documents = {**self.stored_documents, workflow_id: document}
+        await self._save_documents(documents)
         await self.async_reload()
         return workflow_id
 
+    def _ids_of_files(self) -> set[str]:
+        return {
+            source.definition.id
+            for source in self.sources
+            if not source.stored and source.definition is not None
+        }
+
     async def async_delete_workflow(self, workflow_id: str) -> None:
-        """Delete a stored workflow."""
+        """Delete a stored workflow (a valid one or not: a bad one can always go)."""
         if workflow_id not in self.stored_documents:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="not_stored",
                 translation_placeholders={"workflow_id": workflow_id},
             )
-        del self.stored_documents[workflow_id]
-        await self._workflow_store.async_save(self.stored_documents)
+        documents = dict(self.stored_documents)
+        del documents[workflow_id]
+        await self._save_documents(documents)
         await self.async_reload()
+
+    async def _save_documents(self, documents: dict[str, Any]) -> None:
+        """Write the stored workflows; only once written do they become the manager's."""
+        try:
+            await self._workflow_store.async_save_checked(documents)
+        except StoreWriteError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="store_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self.stored_documents = documents
 
     # -- runs ---------------------------------------------------------------------------
 
@@ -371,26 +493,38 @@ class WorkflowManager:
         variables: dict[str, Any] | None = None,
         *,
         rehearsal: bool = False,
+        virtual_time: bool = True,
         trigger: dict[str, Any] | None = None,
     ) -> Run:
-        """Start a run; bad input raises a translated `ServiceValidationError`."""
+        """Start a run; bad input raises a translated `ServiceValidationError`.
+
+        A rehearsal runs on a virtual clock of its own (its waits take no real time, as
+        `stream-workflows simulate`), unless `virtual_time` is False: then it keeps real time,
+        to watch it step by step on a dashboard or a deck."""
         definition = self.definition(workflow_id)
+        clock = rehearsal_clock() if rehearsal and virtual_time else None
         try:
-            return self.engine.start(
-                definition, variables or {}, rehearsal=rehearsal, trigger=trigger
+            run = self.engine.start(
+                definition, variables or {}, rehearsal=rehearsal, trigger=trigger, clock=clock
             )
         except InputError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_variables",
-                translation_placeholders={"workflow_id": workflow_id, "error": str(err)},
+            raise WorkflowStateError(
+                "invalid_variables", {"workflow_id": workflow_id, "error": str(err)}
             ) from err
         except RunRejectedError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="already_running",
-                translation_placeholders={"workflow_id": workflow_id, "error": str(err)},
+            raise WorkflowStateError(
+                "already_running", {"workflow_id": workflow_id, "error": str(err)}
             ) from err
+        self.write_views()
+        return run
+
+    def rehearsal_calls(self, run: Run) -> list[dict[str, Any]]:
+        """The calls a rehearsal recorded instead of making them (rendered parameters)."""
+        return self.rehearsals.of(run)
+
+    def rehearsal_limited(self, run: Run) -> dict[str, Any] | None:
+        """Why a rehearsal was stopped early (it looped), as a run error."""
+        return self.rehearsals.limited(run)
 
     def active_runs(self, workflow_id: str) -> list[Run]:
         self.definition(workflow_id)
@@ -400,11 +534,13 @@ class WorkflowManager:
         """Pause every running run of the workflow."""
         if not [run for run in self.active_runs(workflow_id) if run.pause()]:
             raise self._not_in_status(workflow_id, "not_running")
+        self.write_views()
 
     def resume(self, workflow_id: str) -> None:
         """Resume every paused run of the workflow."""
         if not [run for run in self.active_runs(workflow_id) if run.resume()]:
             raise self._not_in_status(workflow_id, "not_paused")
+        self.write_views()
 
     def cancel(self, workflow_id: str) -> None:
         """Cancel every run of the workflow, queued ones included."""
@@ -412,13 +548,10 @@ class WorkflowManager:
         runs = self.engine.runs(workflow_id)
         if not [run for run in runs if run.cancel()]:
             raise self._not_in_status(workflow_id, "not_running")
+        self.write_views()
 
     def _not_in_status(self, workflow_id: str, key: str) -> ServiceValidationError:
-        return ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={"workflow_id": workflow_id},
-        )
+        return WorkflowStateError(key, {"workflow_id": workflow_id})
 
     # -- live state ---------------------------------------------------------------------
 
@@ -451,6 +584,31 @@ class WorkflowManager:
         for listener in list(self._view_listeners.get(workflow_id, ())):
             listener()
 
+    def _write_soon(self, workflow_id: str, run: Run) -> None:
+        """Refresh the workflow's view and write its entities once the current turn of the
+        event loop ends.
+
+        Steps that finish at once (noops, routing states, internal actions) follow each other
+        without the loop running anything else, so nobody could see the states in between:
+        writing every entity at each of them made a transition cost grow with the workflow.
+        Bus events still carry every state; entities show the engine's current state before
+        the loop gets to anything else, and the control methods write at once."""
+        self._unwritten[workflow_id] = run
+        if self._write_handle is None:
+            self._write_handle = self.hass.loop.call_soon(self.write_views)
+
+    @callback
+    def write_views(self) -> None:
+        """Write every entity whose workflow changed since the last write, now."""
+        if self._write_handle is not None:
+            self._write_handle.cancel()
+            self._write_handle = None
+        unwritten, self._unwritten = self._unwritten, {}
+        for workflow_id, run in unwritten.items():
+            if (view := self.views.get(workflow_id)) is not None:
+                self._refresh_view(view, run)
+                self._notify(workflow_id)
+
     @callback
     def _on_run_change(self, run: Run, change: RunChange, detail: Any) -> None:
         if self._stopped:
@@ -460,13 +618,33 @@ class WorkflowManager:
         if view is None:
             return
         if change is RunChange.ACTION_STARTED:
-            return  # nothing an entity shows changes; keeps the hot path cheap
+            # nothing an entity shows changes; keeps the hot path cheap
+            if run.rehearsal and not self.rehearsals.dispatched(run, detail):
+                _LOGGER.warning(
+                    "Rehearsal %s of %s stopped after %s actions: the workflow seems to loop",
+                    run.run_id,
+                    workflow_id,
+                    self.rehearsals.limit,
+                )
+                run.cancel(route=False)
+            return
         if change is RunChange.STARTED:
             view.last_triggered = run.started_at
-        self._refresh_view(view, run)
-        self._notify(workflow_id)
+            if run.rehearsal:
+                self.rehearsals.started(run)
+        elif change is RunChange.ERROR_HANDLED:
+            log_handled_error(run, detail, self.secrets.redact)
+        self._write_soon(workflow_id, run)
         self._fire(change, run)
-        self._checkpoint()
+        self._checkpoint(run)
+        own_clock = run.clock if run.clock is not self.engine.clock else None
+        if change is RunChange.FINISHED and isinstance(own_clock, VirtualClock):
+            own_clock.close()  # a rehearsal's own clock: nothing is left to time
+        if change is RunChange.FINISHED and wants_notification(run, self.entry.options):
+            self.hass.async_create_task(
+                async_notify_outcome(self.hass, run, self.secrets.redact),
+                f"stream_workflows notify {workflow_id}",
+            )
 
     def _refresh_view(self, view: WorkflowView, changed: Run) -> None:
         active = self.engine.active_runs(view.workflow_id)
@@ -484,12 +662,18 @@ class WorkflowManager:
         view.wait_total = next(
             (info["wait_total"] for info in run.active.values() if "wait_total" in info), None
         )
+        paused = run.status is RunStatus.PAUSED
+        view.wait_remaining = _paused_wait_remaining(run) if paused else None
         if run.status is RunStatus.RUNNING:
             view.state = view.step or RunStatus.RUNNING.value
         else:
             view.state = run.status.value
-        if run.status.finished:
-            view.last_error = run.error.as_dict() if run.error else None
+        view.rehearsal = run.rehearsal
+        # The run's own errors only: a new run starts with none (not the last run's).
+        view.handled_errors = len(run.errors)
+        view.last_handled_error = run.errors[-1].as_dict() if run.errors else None
+        last = run.error or (run.errors[-1] if run.errors else None)
+        view.last_error = last.as_dict() if last else None
 
     def _fire(self, change: RunChange, run: Run) -> None:
         event_type = {
@@ -508,7 +692,9 @@ class WorkflowManager:
                 "run_id": run.run_id,
                 "state": _run_state(run),
                 "status": run.status.value,
-                "error": run.error.as_dict() if run.error else None,
+                "error": self.secrets.redact_data(run.error.as_dict()) if run.error else None,
+                "errors": [self.secrets.redact_data(error.as_dict()) for error in run.errors],
+                "rehearsal": run.rehearsal,
             },
         )
 
@@ -522,6 +708,18 @@ def _run_state(run: Run) -> str:
     if run.status is RunStatus.RUNNING:
         return run.current[-1] if run.current else (run.path[-1] if run.path else "running")
     return run.status.value
+
+
+def _paused_wait_remaining(run: Run) -> float | None:
+    """The time left of a paused run's wait. Right after the pause the wait has not yet
+    stopped its timer (it swaps `wait_ends_at` for `wait_remaining` on its next turn)."""
+    for info in run.active.values():
+        if "wait_remaining" in info:
+            return max(0.0, float(info["wait_remaining"]))
+        if "wait_ends_at" in info:
+            ends: datetime = info["wait_ends_at"]
+            return max(0.0, (ends - run.clock.now()).total_seconds())
+    return None
 
 
 def _parse_time(value: str | None) -> datetime | None:

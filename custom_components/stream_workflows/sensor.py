@@ -12,8 +12,10 @@ from homeassistant.components.sensor import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .bounded import bound_attribute
 from .connections import KIND_OBS, entry_kind
 from .const import STATUSES
+from .engine import WorkflowDefinition
 from .entity import WorkflowEntity
 from .hass_setup import StreamWorkflowsConfigEntry
 from .manager import WorkflowManager
@@ -56,16 +58,29 @@ class WorkflowStateSensor(WorkflowEntity, SensorEntity):
 
     def __init__(self, manager: WorkflowManager, workflow_id: str) -> None:
         super().__init__(manager, workflow_id, STATE_DESCRIPTION)
+        self._options: list[str] = []
+        self._options_for: WorkflowDefinition | None = None
 
     @property
     def options(self) -> list[str]:
+        # Read at every write (Home Assistant checks the state against it): computed once per
+        # definition, so a transition costs the same whatever the workflow's size.
         definition = self.manager.workflows.get(self.workflow_id)
-        steps = list(definition.all_steps()) if definition else []
-        return [*STATUSES, *(step for step in steps if step not in STATUSES)]
+        if definition is not self._options_for or not self._options:
+            steps = list(definition.all_steps()) if definition else []
+            self._options = [*STATUSES, *(step for step in steps if step not in STATUSES)]
+            self._options_for = definition
+        return self._options
 
     @property
     def native_value(self) -> str:
         return self.view.state
+
+    def _shown(self, value: Any) -> Any:
+        """What an attribute may hold of a run's value: secrets redacted, long values
+        shortened (the state machine and the recorder keep every attribute; the run's
+        history keeps the whole value)."""
+        return bound_attribute(self.manager.secrets.redact_data(value))
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
@@ -77,12 +92,19 @@ class WorkflowStateSensor(WorkflowEntity, SensorEntity):
             "step": view.step,
             "step_index": view.step_index,
             "steps": view.steps,
-            "last_error": view.last_error,
+            "last_error": self._shown(view.last_error),
+            "handled_errors": view.handled_errors,
+            "last_handled_error": self._shown(view.last_handled_error),
+            "rehearsal": view.rehearsal,
             "started_at": view.started_at.isoformat() if view.started_at else None,
-            "inputs": view.inputs,
+            "finished_at": view.finished_at.isoformat() if view.finished_at else None,
+            "inputs": self._shown(view.inputs),
         }
         if view.wait_ends_at is not None:
             attributes["wait_ends_at"] = view.wait_ends_at.isoformat()
+            attributes["wait_total"] = view.wait_total
+        elif view.wait_remaining is not None:
+            attributes["wait_remaining"] = round(view.wait_remaining, 1)
             attributes["wait_total"] = view.wait_total
         return attributes
 

@@ -1,15 +1,21 @@
-"""The integration's generic actions: run, pause, resume, cancel, reload, list, and storage."""
+"""The integration's generic actions: run, pause, resume, cancel, reload, list, and storage.
+
+What a call's schema can know is checked by the schema, so that every caller gets a
+validation error naming the field (the REST API a 400, not a 500 with a traceback): unknown
+workflow ids, entities that are not a workflow's, `workflow_id` together with `entity_id`, and
+the run's variables against the workflow's inputs. What depends on state (pausing a workflow
+that is not running) is a translated `ServiceValidationError` raised by the manager.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import voluptuous as vol
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers import entity_registry as er
 from homeassistant.util.json import JsonValueType
 
 from .const import (
@@ -28,28 +34,28 @@ from .const import (
     SERVICE_RUN,
     SERVICE_SAVE_WORKFLOW,
 )
-from .services_per_workflow import run_outcome
+from .services_per_workflow import check_inputs, run_outcome
+from .state_errors import WorkflowStateError
+from .workflow_devices import entity_workflow
 
 if TYPE_CHECKING:
     from .manager import WorkflowManager
 
+ATTR_VIRTUAL_TIME = "virtual_time"
 TARGET_FIELDS: dict[Any, Any] = {
     vol.Optional(ATTR_WORKFLOW_ID): vol.Any(cv.string, [cv.string]),
     vol.Optional(ATTR_ENTITY_ID): cv.entity_ids,
 }
-CONTROL_SCHEMA = vol.All(
-    vol.Schema(TARGET_FIELDS), cv.has_at_least_one_key(ATTR_WORKFLOW_ID, ATTR_ENTITY_ID)
-)
-RUN_SCHEMA = vol.All(
-    vol.Schema(
-        {
-            **TARGET_FIELDS,
-            vol.Optional(ATTR_VARIABLES, default=dict): dict,
-            vol.Optional(ATTR_REHEARSAL, default=False): cv.boolean,
-            vol.Optional(ATTR_WAIT, default=False): cv.boolean,
-        }
-    ),
+RUN_FIELDS: dict[Any, Any] = {
+    **TARGET_FIELDS,
+    vol.Optional(ATTR_VARIABLES, default=dict): dict,
+    vol.Optional(ATTR_REHEARSAL, default=False): cv.boolean,
+    vol.Optional(ATTR_VIRTUAL_TIME, default=True): cv.boolean,
+    vol.Optional(ATTR_WAIT, default=False): cv.boolean,
+}
+ONE_TARGET = (
     cv.has_at_least_one_key(ATTR_WORKFLOW_ID, ATTR_ENTITY_ID),
+    cv.has_at_most_one_key(ATTR_WORKFLOW_ID, ATTR_ENTITY_ID),
 )
 SAVE_SCHEMA = vol.Schema({vol.Required(ATTR_DEFINITION): dict})
 DELETE_SCHEMA = vol.Schema({vol.Required(ATTR_WORKFLOW_ID): cv.string})
@@ -70,45 +76,65 @@ def get_manager(hass: HomeAssistant) -> WorkflowManager:
     """The loaded manager; a translated error when the integration is not set up."""
     manager = core_manager(hass)
     if manager is None:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+        raise WorkflowStateError("not_loaded")
     return manager
 
 
 def _workflow_ids(hass: HomeAssistant, manager: WorkflowManager, data: dict[str, Any]) -> list[str]:
-    """Workflow ids named directly, or through any of their entities."""
+    """Workflow ids named directly, or through any of their entities; `vol.Invalid` naming
+    the field for an unknown id or an entity that is not a workflow's."""
     ids: list[str] = []
     named = data.get(ATTR_WORKFLOW_ID)
     if named is not None:
-        ids.extend([named] if isinstance(named, str) else named)
-    registry = er.async_get(hass)
+        for workflow_id in [named] if isinstance(named, str) else named:
+            if workflow_id not in manager.workflows:
+                known = ", ".join(sorted(manager.workflows)) or "none"
+                raise vol.Invalid(
+                    f"there is no valid workflow with the id {workflow_id} (workflows: {known})",
+                    path=[ATTR_WORKFLOW_ID],
+                )
+            ids.append(workflow_id)
     for entity_id in data.get(ATTR_ENTITY_ID, []):
-        entry = registry.async_get(entity_id)
-        if entry is None or entry.platform != DOMAIN or entry.device_id is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="not_a_workflow_entity",
-                translation_placeholders={"entity_id": entity_id},
-            )
-        workflow_id = next(
-            (
-                wid
-                for wid in manager.workflows
-                if entry.unique_id.startswith(f"{wid}_")
-                and entry.unique_id[len(wid) + 1 :]
-                in ("state", "running", "run", "pause", "resume", "cancel")
-            ),
-            None,
-        )
+        workflow_id = entity_workflow(hass, entity_id, manager.workflows)
         if workflow_id is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="not_a_workflow_entity",
-                translation_placeholders={"entity_id": entity_id},
+            raise vol.Invalid(
+                f"{entity_id} is not an entity of a Stream Workflows workflow",
+                path=[ATTR_ENTITY_ID],
             )
         ids.append(workflow_id)
-    for workflow_id in ids:
-        manager.definition(workflow_id)  # unknown ids fail before anything starts
     return list(dict.fromkeys(ids))
+
+
+def _targets_validator(hass: HomeAssistant, *, variables: bool) -> Callable[[Any], Any]:
+    """Checks the targets (and a run's variables) against the workflows loaded now."""
+
+    def validate(data: dict[str, Any]) -> dict[str, Any]:
+        manager = core_manager(hass)
+        if manager is None:
+            return data  # the action says "not set up" (a translated error)
+        for workflow_id in _workflow_ids(hass, manager, data):
+            if variables:
+                check_inputs(
+                    manager.workflows[workflow_id],
+                    manager.engine.globals,
+                    data[ATTR_VARIABLES],
+                    ATTR_VARIABLES,
+                )
+        return data
+
+    return validate
+
+
+def control_schema(hass: HomeAssistant) -> vol.All:
+    """pause / resume / cancel: one workflow (or several), by id or by entity."""
+    return vol.All(
+        vol.Schema(TARGET_FIELDS), *ONE_TARGET, _targets_validator(hass, variables=False)
+    )
+
+
+def run_schema(hass: HomeAssistant) -> vol.All:
+    """run: the targets, and variables that are the workflow's inputs."""
+    return vol.All(vol.Schema(RUN_FIELDS), *ONE_TARGET, _targets_validator(hass, variables=True))
 
 
 def async_register_services(hass: HomeAssistant) -> None:
@@ -122,15 +148,19 @@ def async_register_services(hass: HomeAssistant) -> None:
                 workflow_id,
                 dict(call.data[ATTR_VARIABLES]),
                 rehearsal=call.data[ATTR_REHEARSAL],
+                virtual_time=call.data[ATTR_VIRTUAL_TIME],
             )
             for workflow_id in ids
         ]
+        # Answered only once the new runs are on disk: a crash right after the answer
+        # cannot lose a run the caller was told had started.
+        await manager.run_store.async_flush()
         if call.data[ATTR_WAIT]:
             for started in runs:
                 await started.wait()
         if not call.return_response:
             return None
-        return {"runs": [run_outcome(started) for started in runs]}
+        return {"runs": [run_outcome(manager, started) for started in runs]}
 
     def control(method: str) -> Any:
         async def handle(call: ServiceCall) -> None:
@@ -170,10 +200,14 @@ def async_register_services(hass: HomeAssistant) -> None:
         await get_manager(hass).async_delete_workflow(call.data[ATTR_WORKFLOW_ID])
 
     hass.services.async_register(
-        DOMAIN, SERVICE_RUN, run, schema=RUN_SCHEMA, supports_response=SupportsResponse.OPTIONAL
+        DOMAIN,
+        SERVICE_RUN,
+        run,
+        schema=run_schema(hass),
+        supports_response=SupportsResponse.OPTIONAL,
     )
     for name in (SERVICE_PAUSE, SERVICE_RESUME, SERVICE_CANCEL):
-        hass.services.async_register(DOMAIN, name, control(name), schema=CONTROL_SCHEMA)
+        hass.services.async_register(DOMAIN, name, control(name), schema=control_schema(hass))
     hass.services.async_register(DOMAIN, SERVICE_RELOAD, reload, schema=vol.Schema({}))
     hass.services.async_register(
         DOMAIN,

@@ -1,11 +1,17 @@
 """One Home Assistant action per workflow (`stream_workflows.<workflow_id>`), as scripts have.
 
-Its fields are the workflow's inputs, described so the automation editor and Assist show them.
-Called with a response requested, it waits for the run and returns its outcome.
+Its fields are the workflow's inputs: the declared ones and the derived ones (names the
+workflow reads with `${...}` that nothing defines, such as the seed raid's `${raid_target}`),
+described so the automation editor and Assist show them. Its schema checks them before a run
+starts: unknown fields, wrong types and missing required inputs are `vol.Invalid`, which every
+caller gets as a validation error (the REST API as a 400). Called with a response requested,
+it waits for the run and returns its outcome.
 """
 
 from __future__ import annotations
 
+import reprlib
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
@@ -14,24 +20,17 @@ from homeassistant.helpers.service import async_set_service_schema
 
 from .const import DOMAIN
 from .engine import Run, WorkflowDefinition
+from .engine.inputs import selector_for, type_matches
 from .engine.model import InputDef
+from .engine.references import DerivedInput, derived_inputs
 
 if TYPE_CHECKING:
     from .manager import WorkflowManager
 
-SELECTORS: dict[str, dict[str, Any]] = {
-    "string": {"text": {}},
-    "number": {"number": {"mode": "box"}},
-    "integer": {"number": {"mode": "box", "step": 1}},
-    "boolean": {"boolean": {}},
-    "object": {"object": {}},
-    "list": {"object": {}},
-}
 
-
-def run_outcome(run: Run) -> dict[str, Any]:
-    """The service response describing a run."""
-    return {
+def run_outcome(manager: WorkflowManager, run: Run) -> dict[str, Any]:
+    """The service response describing a run; a rehearsal lists the calls it recorded."""
+    outcome: dict[str, Any] = {
         "workflow_id": run.definition.id,
         "run_id": run.run_id,
         "status": run.status.value,
@@ -41,6 +40,45 @@ def run_outcome(run: Run) -> dict[str, Any]:
         "results": dict(run.results),
         "rehearsal": run.rehearsal,
     }
+    if run.rehearsal:
+        outcome["calls"] = manager.rehearsal_calls(run)
+        outcome["error"] = outcome["error"] or manager.rehearsal_limited(run)
+    return outcome
+
+
+def check_inputs(
+    definition: WorkflowDefinition, shared: Iterable[str], given: Any, where: str = ""
+) -> dict[str, Any]:
+    """`given` as the workflow's inputs, or `vol.Invalid` naming every field with a problem.
+
+    Known names are the declared and derived inputs, the workflow's own variables (a run may
+    override them) and the shared variables of the integration's options."""
+    prefix = f"{where}." if where else ""
+    if not isinstance(given, Mapping):
+        raise vol.Invalid(f"{where or 'data'}: expected a mapping of input names to values")
+    shared = set(shared)
+    derived = derived_inputs(definition, shared)
+    known = {*definition.inputs, *derived, *definition.variables, *shared}
+    problems: list[str] = []
+    for name in given:
+        if name not in known:
+            listed = ", ".join(sorted({*definition.inputs, *derived})) or "none"
+            problems.append(
+                f"{prefix}{name}: '{definition.id}' has no input '{name}' (its inputs: {listed})"
+            )
+    for name, spec in definition.inputs.items():
+        if name in given:
+            if not type_matches(spec.type, given[name]):
+                kind = f"{'an' if spec.type in ('integer', 'object') else 'a'} {spec.type}"
+                problems.append(f"{prefix}{name}: must be {kind}, got {_shown(given[name])}")
+        elif spec.required and not spec.has_default:
+            problems.append(f"{prefix}{name}: required input is missing")
+    for name in derived:
+        if name not in given:
+            problems.append(f"{prefix}{name}: required input is missing (the workflow uses it)")
+    if problems:
+        raise vol.Invalid("; ".join(problems))
+    return dict(given)
 
 
 def register_workflow_service(manager: WorkflowManager, definition: WorkflowDefinition) -> None:
@@ -50,19 +88,24 @@ def register_workflow_service(manager: WorkflowManager, definition: WorkflowDefi
 
     async def handle(call: ServiceCall) -> ServiceResponse:
         run = manager.start(workflow_id, dict(call.data))
+        await manager.run_store.async_flush()  # durable before the caller is answered
         if not call.return_response:
             return None
         await run.wait()
-        return run_outcome(run)
+        return run_outcome(manager, run)
 
     if not hass.services.has_service(DOMAIN, workflow_id):
         hass.services.async_register(
             DOMAIN,
             workflow_id,
             handle,
-            schema=vol.Schema(dict),
+            schema=vol.All(_inputs_validator(manager, workflow_id)),
             supports_response=SupportsResponse.OPTIONAL,
         )
+    shared = manager.engine.globals
+    fields: dict[str, Any] = {name: _field(spec) for name, spec in definition.inputs.items()}
+    for name, derived in derived_inputs(definition, shared).items():
+        fields[name] = _derived_field(derived)
     async_set_service_schema(
         hass,
         DOMAIN,
@@ -70,7 +113,7 @@ def register_workflow_service(manager: WorkflowManager, definition: WorkflowDefi
         {
             "name": definition.name,
             "description": definition.description or f"Run the workflow {definition.name}.",
-            "fields": {name: _field(spec) for name, spec in definition.inputs.items()},
+            "fields": fields,
         },
     )
 
@@ -80,15 +123,46 @@ def remove_workflow_service(hass: HomeAssistant, workflow_id: str) -> None:
     hass.services.async_remove(DOMAIN, workflow_id)
 
 
+def _inputs_validator(manager: WorkflowManager, workflow_id: str) -> Callable[[Any], Any]:
+    """Checks a call against the workflow as it is now (a reload may change its inputs)."""
+
+    def validate(data: Any) -> Any:
+        definition = manager.workflows.get(workflow_id)
+        if definition is None:
+            raise vol.Invalid(f"there is no valid workflow with the id {workflow_id}")
+        return check_inputs(definition, manager.engine.globals, data)
+
+    return validate
+
+
 def _field(spec: InputDef) -> dict[str, Any]:
     field: dict[str, Any] = {
         "name": spec.name,
         "description": spec.description or "",
         "required": spec.required and not spec.has_default,
-        "selector": SELECTORS.get(spec.type or "", {"text": {}}),
+        "selector": selector_for(spec.type),
     }
     if spec.has_default:
         field["default"] = spec.default
     if spec.example is not None:
         field["example"] = spec.example
     return field
+
+
+def _derived_field(derived: DerivedInput) -> dict[str, Any]:
+    # The workflow's own words: the paths it reads the value by.
+    uses = ", ".join(f"${{{path}}}" for path in derived.paths)
+    return {
+        "name": derived.name,
+        "description": f"Used by the workflow as {uses}.",
+        "required": True,
+        "selector": {"object": {}} if derived.nested else {"text": {}},
+    }
+
+
+def _shown(value: Any) -> str:
+    """A given value in an error message, short whatever its size (a 1 MB input included)."""
+    try:
+        return reprlib.Repr(maxstring=60, maxother=60, maxlong=40).repr(value)
+    except ValueError:  # an integer past Python's digit limit
+        return "a very long number"

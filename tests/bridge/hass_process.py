@@ -56,6 +56,25 @@ steps:
 """
 
 
+# A workflow that succeeds with a handled error: Twitch is not connected in these tests, so its
+# chat message fails, and `continue_on_error` carries the run to its end.
+ERRORS_WORKFLOW = "bridge_errors"
+ERRORS_WORKFLOW_YAML = f"""\
+id: {ERRORS_WORKFLOW}
+name: Bridge errors
+steps:
+  - id: tell_chat
+    service: twitch
+    action: send_chat_message
+    params:
+      message: hello
+    continue_on_error: true
+  - id: done
+    service: internal
+    action: noop
+"""
+
+
 def _run[T](coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine on a loop of its own. Unlike `asyncio.run`, this leaves the thread's
     current event loop alone: `asyncio.run` resets it to None, and pytest-asyncio 1.x
@@ -104,6 +123,7 @@ class HassProcess:
             (folder / f"{wid}.yaml").write_text(
                 TEST_WORKFLOW_YAML.format(wid=wid, name=wid.replace("_", " ").title())
             )
+        (folder / f"{ERRORS_WORKFLOW}.yaml").write_text(ERRORS_WORKFLOW_YAML)
         # `frontend` is always set up and Home Assistant falls back to recovery mode without
         # it; the test environment has no `hass_frontend` package, so point the frontend at
         # an empty development tree (the bridge never needs the web UI).
@@ -306,7 +326,7 @@ input_boolean:
                         assert done.get("type") == "create_entry", done
         # Wait until every test workflow's sensor is in the entity registry.
         deadline = time.monotonic() + 60
-        wanted = {f"{wid}_state" for wid in TEST_WORKFLOWS}
+        wanted = {f"{wid}_state" for wid in (*TEST_WORKFLOWS, ERRORS_WORKFLOW)}
         while time.monotonic() < deadline:
             entries = await self.command({"type": "config/entity_registry/list"})
             have = {e["unique_id"] for e in entries if e["platform"] == "stream_workflows"}

@@ -15,7 +15,7 @@ import pytest
 from streamdeck_bridge.virtual import VirtualDeck, model_info
 
 from .conftest import make_config, wait_for
-from .hass_process import HassProcess
+from .hass_process import ERRORS_WORKFLOW, HassProcess
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -129,3 +129,53 @@ async def test_click_runs_workflow_and_image_follows(
     # Page keys work from the page as well.
     await page.click("#key-4")
     await wait_for(lambda: surface.page.name == "lights", message="page changed")
+
+
+@pytest.mark.usefixtures("ha_server_reset")
+async def test_rehearsal_badge_and_handled_errors_from_the_real_sensor(
+    ha_server: HassProcess, bridge_factory: Any
+) -> None:
+    """The attribute names the keys read are the ones the real integration's sensor writes."""
+    config = make_config(
+        ha_server.url,
+        pages=[
+            {
+                "name": "main",
+                "keys": [
+                    {"workflow": "bridge_other", "press": "run", "long_press": "none"},
+                    {"workflow": ERRORS_WORKFLOW, "press": "run", "long_press": "none"},
+                ],
+            }
+        ],
+    )
+    bridge = await bridge_factory(
+        config, token=ha_server.token, hardware=False, virtual_model="original", virtual_port=0
+    )
+    await bridge.link.wait_online(30)
+    surface = bridge.surfaces["virtual"]
+    await ha_server.command(
+        {
+            "type": "call_service",
+            "domain": "stream_workflows",
+            "service": "run",
+            "service_data": {"workflow_id": "bridge_other", "rehearsal": True},
+        }
+    )
+    await wait_for(
+        lambda: surface.drawn.get(0) and surface.drawn[0].badge == "REHEARSAL",
+        message="the rehearsal badge on key 0",
+    )
+
+    # From the deck: a run that reaches its end past a failed step (Twitch is not connected).
+    surface.key_event(1, True)
+    surface.key_event(1, False)
+    await wait_for(
+        lambda: surface.drawn[1].status == "done_with_errors", message="done with errors on key 1"
+    )
+    assert surface.drawn[1].icon == "warning"
+    assert surface.drawn[1].badge is None  # a real run
+    state = bridge.link.workflow_state(ERRORS_WORKFLOW)
+    assert state is not None
+    assert state.attributes["status"] == "succeeded"
+    assert state.attributes["handled_errors"] == 1
+    assert state.attributes["last_handled_error"]["step"] == "tell_chat"

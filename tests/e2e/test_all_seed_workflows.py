@@ -18,11 +18,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.stream_workflows import connections
 from custom_components.stream_workflows.const import DOMAIN
+from local_peers.discord_server import BOT_TOKEN, WEBHOOK_CHANNEL, DiscordPeer
+from local_peers.obs_headless import HeadlessObs
+from local_peers.twitch_server import TwitchPeer
 from tests.adapters.obs_fixture import ObsEventWatcher
-from tests.adapters.obs_headless import HeadlessObs
 from tests.integration.test_twitch_connection import SignIn, add_twitch
-from tests.peers.discord_server import BOT_TOKEN, WEBHOOK_CHANNEL, DiscordPeer
-from tests.peers.twitch_server import TwitchPeer
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
 

@@ -16,10 +16,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.stream_workflows import connections
 from custom_components.stream_workflows.const import DOMAIN, EVENT_STREAM
+from local_peers.discord_server import BOT_TOKEN, WEBHOOK_CHANNEL, DiscordPeer
+from local_peers.obs_headless import HeadlessObs
 from tests.adapters.obs_fixture import ObsEventWatcher
-from tests.adapters.obs_headless import HeadlessObs
 from tests.integration.test_setup import entity_id
-from tests.peers.discord_server import BOT_TOKEN, WEBHOOK_CHANNEL, DiscordPeer
 
 
 @pytest.fixture

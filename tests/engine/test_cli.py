@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.stream_workflows.engine.cli import run
+from custom_components.stream_workflows.cli import run
 
 ROOT = Path(__file__).parents[2]
 WORKFLOWS = ROOT / "workflows"
@@ -171,6 +171,7 @@ def test_simulate_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
             {"step": "end_stream", "service": "obs", "action": "stop_streaming", "params": {}},
         ],
         "error": None,
+        "errors": [],
     }
 
 
@@ -317,7 +318,8 @@ def test_simulate_stops_a_workflow_that_loops_for_ever(
     result = simulate_json(capsys, path)
     assert result["status"] == "cancelled"
     assert result["error"]["type"] == "rehearsal_limit"
-    assert len(result["path"]) == 10_001
+    # the first visit of each state is free; the 1,001st repeat stops the rehearsal
+    assert len(result["path"]) == 2 + 1_001
 
 
 @pytest.mark.parametrize(
@@ -402,5 +404,6 @@ def test_simulate_stops_an_instant_loop(tmp_path: Path, capsys: pytest.CaptureFi
     assert result["error"] == {
         "step": "a",
         "type": "rehearsal_limit",
-        "message": "stopped after 10000 steps: the workflow seems to loop",
+        "message": "stopped after 1000 repeats (steps entered again and actions retried); "
+        "the workflow seems to loop, last at 'a'",
     }

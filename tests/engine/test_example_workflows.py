@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from custom_components.stream_workflows.adapters import default_registry
+from custom_components.stream_workflows.cli.simulate import rehearse
 from custom_components.stream_workflows.engine import (
     InputError,
     Outcome,
@@ -15,7 +16,6 @@ from custom_components.stream_workflows.engine import (
     load_file,
     load_file_or_raise,
 )
-from custom_components.stream_workflows.engine.simulate import rehearse
 
 from .helpers import ended
 

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from custom_components.stream_workflows.adapters import default_registry
+from custom_components.stream_workflows.cli.simulate import rehearse
 from custom_components.stream_workflows.engine import (
     Outcome,
     RehearsalPlan,
@@ -34,7 +35,6 @@ from custom_components.stream_workflows.engine import (
     WorkflowEngine,
     load_definition,
 )
-from custom_components.stream_workflows.engine.simulate import rehearse
 
 from .helpers import Recorder, build, registry_with_peer, run_async
 
@@ -244,7 +244,7 @@ def test_any_document_is_reported_or_runs_to_an_end(
     plan = RehearsalPlan(outcomes={k: v for k, v in forced.items() if k in definition.all_steps()})
 
     async def rehearsed() -> Any:
-        return await rehearse(definition, registry, dict(variables), plan, max_steps=200)
+        return await rehearse(definition, registry, dict(variables), plan, max_repeats=200)
 
     result = run_async(rehearsed)
     event(f"rehearsal {result.status.value}")

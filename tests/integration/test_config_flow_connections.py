@@ -18,9 +18,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.stream_workflows import connections
 from custom_components.stream_workflows.const import DOMAIN
+from local_peers.discord_server import BOT_TOKEN, DiscordPeer
+from local_peers.obs_headless import HeadlessObs, free_port
 from tests.adapters.obs_fixture import obs_server, rtmp_url  # noqa: F401
-from tests.adapters.obs_headless import HeadlessObs, free_port
-from tests.peers.discord_server import BOT_TOKEN, DiscordPeer
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from custom_components.stream_workflows.diagnostics import async_get_config_entr
 HOLD = {
     "id": "hold",
     "name": "Hold",
+    "inputs": {"password": {"type": "string"}},  # unknown inputs are refused
     "steps": [
         {
             "id": "wait",

@@ -12,7 +12,7 @@ from homeassistant.data_entry_flow import FlowResultType
 
 from custom_components.stream_workflows import connections
 from custom_components.stream_workflows.const import DOMAIN
-from tests.peers.discord_server import BOT_TOKEN, WEBHOOK_CHANNEL, DiscordPeer
+from local_peers.discord_server import BOT_TOKEN, WEBHOOK_CHANNEL, DiscordPeer
 
 ANNOUNCE = {
     "id": "announce",

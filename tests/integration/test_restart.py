@@ -34,7 +34,12 @@ async def test_wait_continues_with_remaining_time(
     await hass.services.async_call(
         DOMAIN,
         "run",
-        {"workflow_id": "raid_workflow", "variables": {"raid_target": "friend"}, "rehearsal": True},
+        {
+            "workflow_id": "raid_workflow",
+            "variables": {"raid_target": "friend"},
+            "rehearsal": True,
+            "virtual_time": False,  # at real speed: it is saved while it waits
+        },
         blocking=True,
     )
     await hass.async_block_till_done()
@@ -79,7 +84,12 @@ async def test_runs_wait_for_home_assistant_to_finish_starting(
     await hass.services.async_call(
         DOMAIN,
         "run",
-        {"workflow_id": "raid_workflow", "variables": {"raid_target": "friend"}, "rehearsal": True},
+        {
+            "workflow_id": "raid_workflow",
+            "variables": {"raid_target": "friend"},
+            "rehearsal": True,
+            "virtual_time": False,  # at real speed: it is saved while it waits
+        },
         blocking=True,
     )
     await hass.async_block_till_done()

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import voluptuous as vol
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
@@ -18,7 +19,13 @@ from custom_components.stream_workflows.const import DOMAIN
 
 from .test_setup import entity_id
 
-RAID = {"workflow_id": "raid_workflow", "variables": {"raid_target": "friend"}, "rehearsal": True}
+# A rehearsal at real speed: these tests pause, resume and cancel it while it waits.
+RAID = {
+    "workflow_id": "raid_workflow",
+    "variables": {"raid_target": "friend"},
+    "rehearsal": True,
+    "virtual_time": False,
+}
 
 GREETING = {
     "id": "greeting",
@@ -92,9 +99,14 @@ async def test_pause_resume_cancel_and_events(
     await tick(hass, freezer, 10)
     await hass.services.async_call(DOMAIN, "pause", {"workflow_id": "raid_workflow"}, blocking=True)
     assert hass.states.get(sensor).state == "paused"
-    assert "wait_ends_at" not in hass.states.get(sensor).attributes
+    paused = hass.states.get(sensor).attributes
+    assert "wait_ends_at" not in paused
+    assert paused["wait_remaining"] == pytest.approx(20, abs=0.5)  # the deck shows it
+    assert paused["wait_total"] == 30
+    assert paused["finished_at"] is None
     await tick(hass, freezer, 100)  # paused: the wait does not count
     assert hass.states.get(sensor).state == "paused"
+    assert hass.states.get(sensor).attributes["wait_remaining"] == pytest.approx(20, abs=0.5)
     with pytest.raises(ServiceValidationError):
         await hass.services.async_call(
             DOMAIN, "pause", {"workflow_id": "raid_workflow"}, blocking=True
@@ -109,6 +121,8 @@ async def test_pause_resume_cancel_and_events(
     await hass.async_block_till_done()
     state = hass.states.get(sensor)
     assert state.state == "cancelled"
+    assert state.attributes["finished_at"] is not None
+    assert "wait_remaining" not in state.attributes
     kinds = [(e.event_type.removeprefix("stream_workflows_"), e.data["state"]) for e in events]
     assert kinds[0][0] == "run_started"
     assert kinds[1] == ("state_changed", "prepare_raid")
@@ -152,15 +166,16 @@ async def test_bad_input_is_rejected_and_nothing_starts(
 ) -> None:
     write_workflow("greeting.json", GREETING)
     await setup_entry()
-    with pytest.raises(ServiceValidationError, match="who"):
+    # what the schema can know is a schema error (vol.Invalid), naming the field
+    with pytest.raises(vol.Invalid, match="who"):
         await hass.services.async_call(DOMAIN, "greeting", {}, blocking=True)
-    with pytest.raises(ServiceValidationError, match="integer"):
+    with pytest.raises(vol.Invalid, match="integer"):
         await hass.services.async_call(
             DOMAIN, "greeting", {"who": "x", "times": "two"}, blocking=True
         )
-    with pytest.raises(ServiceValidationError, match="nope"):
+    with pytest.raises(vol.Invalid, match="nope"):
         await hass.services.async_call(DOMAIN, "run", {"workflow_id": "nope"}, blocking=True)
-    with pytest.raises(ServiceValidationError):
+    with pytest.raises(vol.Invalid, match="sun.sun"):
         await hass.services.async_call(DOMAIN, "run", {"entity_id": ["sun.sun"]}, blocking=True)
     with pytest.raises(ServiceValidationError):
         await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "greeting"}, blocking=True)

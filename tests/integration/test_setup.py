@@ -50,7 +50,12 @@ async def test_run_waits_and_finishes(
     await hass.services.async_call(
         DOMAIN,
         "run",
-        {"workflow_id": "raid_workflow", "variables": {"raid_target": "friend"}, "rehearsal": True},
+        {
+            "workflow_id": "raid_workflow",
+            "variables": {"raid_target": "friend"},
+            "rehearsal": True,
+            "virtual_time": False,  # at real speed: the test watches it wait
+        },
         blocking=True,
     )
     await hass.async_block_till_done()

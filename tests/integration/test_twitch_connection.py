@@ -1,7 +1,7 @@
 """The Twitch connection entry: OAuth2 sign-in, actions, stream events, token refresh, reauth.
 
 Home Assistant's real application credentials and OAuth2 flow run against the local Twitch
-(`tests/peers/twitch_server.py`): the authorize page redirects to Home Assistant's OAuth
+(`local_peers/twitch_server.py`): the authorize page redirects to Home Assistant's OAuth
 callback with a code, which Home Assistant trades at the peer's `/oauth2/token`; the
 connection then talks Helix and EventSub to the same peer. Only the endpoint addresses are
 pointed at the peer (`connections.twitch_*`), as the real ones would be at Twitch.
@@ -39,8 +39,8 @@ from custom_components.stream_workflows import connections
 from custom_components.stream_workflows.adapters.twitch import EVENT_TOPICS, REQUIRED_SCOPES
 from custom_components.stream_workflows.const import DOMAIN, EVENT_STREAM
 from custom_components.stream_workflows.diagnostics import async_get_config_entry_diagnostics
+from local_peers.twitch_server import BROADCASTER, CLIENT_ID, CLIENT_SECRET, OTHER_USERS, TwitchPeer
 from tests.peers.harness import wait_until
-from tests.peers.twitch_server import BROADCASTER, CLIENT_ID, CLIENT_SECRET, OTHER_USERS, TwitchPeer
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host")
 

@@ -11,8 +11,8 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.stream_workflows import connections
-from tests.adapters.obs_headless import free_port
-from tests.peers.twitch_server import TwitchPeer
+from local_peers.obs_headless import free_port
+from local_peers.twitch_server import TwitchPeer
 
 from .test_twitch_connection import core, credentials, twitch, twitch_entry  # noqa: F401
 

@@ -79,6 +79,9 @@ class VirtualClock:
     were set, so runs are deterministic. With `auto_advance=False` time moves only through
     `advance()`: for tests whose actions wait on real network peers, where jumping ahead would
     fire their timeouts.
+
+    The driver ends once no timer is left and the next timer starts a new one, so a clock of
+    one run (a rehearsal inside Home Assistant) leaves no task behind when the run is over.
     """
 
     _SETTLE_ROUNDS = 30
@@ -89,7 +92,6 @@ class VirtualClock:
         self._auto_advance = auto_advance
         self._timers: list[tuple[datetime, int, _Timer]] = []
         self._order = itertools.count()
-        self._wakeup: asyncio.Event | None = None
         self._driver: asyncio.Task[None] | None = None
 
     def now(self) -> datetime:
@@ -136,8 +138,6 @@ class VirtualClock:
     def _ensure_driver(self) -> None:
         if not self._auto_advance:
             return
-        if self._wakeup is not None:
-            self._wakeup.set()
         if self._driver is None or self._driver.done():
             self._driver = asyncio.get_running_loop().create_task(self._drive())
 
@@ -156,18 +156,22 @@ class VirtualClock:
             await asyncio.sleep(0)
 
     async def _drive(self) -> None:
-        self._wakeup = asyncio.Event()
         while True:
             await self._settle()
             while self._timers and self._timers[0][2].cancelled:
                 heapq.heappop(self._timers)
             if not self._timers:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-                continue
+                return  # `call_later` starts a new driver
             due, _, timer = heapq.heappop(self._timers)
             self._now = max(self._now, due)
             timer.callback()
+
+    def close(self) -> None:
+        """Stop the background driver now, from synchronous code (a host closes a run's own
+        clock when the run has finished); a later timer would start a new one."""
+        if self._driver is not None:
+            self._driver.cancel()
+            self._driver = None
 
     async def aclose(self) -> None:
         """Stop the background driver (tests call this before the loop closes)."""

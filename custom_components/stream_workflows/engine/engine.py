@@ -6,7 +6,7 @@ import asyncio
 import random
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from .adapter import ActionSpec, AdapterRegistry
@@ -14,21 +14,20 @@ from .clock import Clock, RealClock
 from .conditions import TemplateEvaluator
 from .errors import InputError, RunRejectedError
 from .events import EventHub, LocalEventHub
+from .inputs import type_matches
+from .limits import LimitError, measure
 from .model import ActionDef, RunMode, WorkflowDefinition
 from .run import RehearsalPlan, Run, RunListener, RunStatus
-
-INPUT_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "string": lambda value: isinstance(value, str),
-    "number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
-    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
-    "boolean": lambda value: isinstance(value, bool),
-    "object": lambda value: isinstance(value, Mapping),
-    "list": lambda value: isinstance(value, list),
-}
 
 
 class WorkflowEngine:
     """Owns every run. Hosts (Home Assistant, the command line, tests) drive it."""
+
+    # Set by a host that checkpoints runs: awaited before each external action is dispatched,
+    # so that the run, with the action marked in flight, is saved first.
+    before_dispatch: Callable[[Run], Awaitable[None]] | None = None
+    # Set by a host that keeps secrets: applied to the texts a run's history records.
+    redact: Callable[[str], str] | None = None
 
     def __init__(
         self,
@@ -57,6 +56,7 @@ class WorkflowEngine:
         self._runs: dict[str, Run] = {}
         self._queues: dict[str, deque[Run]] = {}
         self._static: dict[int, tuple[ActionDef, Mapping[str, Any]]] = {}
+        self._base: dict[str, tuple[WorkflowDefinition, dict[str, Any], dict[str, Any]]] = {}
 
     # -- runs ---------------------------------------------------------------------------
 
@@ -69,9 +69,13 @@ class WorkflowEngine:
         plan: RehearsalPlan | None = None,
         trigger: Mapping[str, Any] | None = None,
         run_id: str | None = None,
+        clock: Clock | None = None,
     ) -> Run:
         """Start (or queue) a run. Raises `InputError` for bad variables and
-        `RunRejectedError` when the workflow's mode does not allow another run now."""
+        `RunRejectedError` when the workflow's mode does not allow another run now.
+
+        `clock` gives this run a time of its own (a rehearsal on a `VirtualClock` in a host
+        whose other runs use real time); by default every run uses the engine's clock."""
         merged = self.prepare_variables(definition, variables or {})
         active = self.active_runs(definition.id)
         if active:
@@ -94,6 +98,9 @@ class WorkflowEngine:
             plan=plan,
             trigger=trigger,
         )
+        if clock is not None:
+            run.clock = clock
+            run.started_at = clock.now()
         self._runs[run.run_id] = run
         queue = self._queues.setdefault(definition.id, deque())
         if definition.mode is RunMode.QUEUED and (active or queue):
@@ -113,30 +120,47 @@ class WorkflowEngine:
     def prepare_variables(
         self, definition: WorkflowDefinition, given: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """Globals, then the definition's variables, then input defaults, then `given`."""
+        """Globals, then the definition's variables, then input defaults, then `given`.
+        `given` is bounded (`limits.MAX_DEPTH` levels, `limits.MAX_BYTES`): past a limit it
+        is an `InputError` naming the limit, before anything else looks at it."""
+        try:
+            measure(given)
+        except LimitError as err:
+            raise InputError(f"the variables are {err}") from None
         problems: list[str] = []
         for name, spec in definition.inputs.items():
             if name in given:
-                check = INPUT_TYPE_CHECKS.get(spec.type or "")
-                if check is not None and not check(given[name]):
-                    problems.append(f"input '{name}' must be a {spec.type}, got {given[name]!r}")
+                if not type_matches(spec.type, given[name]):
+                    shown = repr(given[name])
+                    shown = shown if len(shown) <= 80 else shown[:79] + "…"
+                    problems.append(f"input '{name}' must be a {spec.type}, got {shown}")
             elif spec.required and not spec.has_default:
                 problems.append(f"input '{name}' is required")
         if problems:
             raise InputError("; ".join(problems))
+        return _deep_merge(self.base_variables(definition), given)
+
+    def base_variables(self, definition: WorkflowDefinition) -> dict[str, Any]:
+        """Globals, the definition's variables and input defaults: what every run of
+        `definition` starts from (computed once per definition and globals)."""
+        cached = self._base.get(definition.id)
+        if cached is not None and cached[0] is definition and cached[1] is self.globals:
+            return cached[2]
         merged: dict[str, Any] = _deep_merge(self.globals, definition.variables)
         for name, spec in definition.inputs.items():
             if spec.has_default:
                 merged[name] = spec.default
-        return _deep_merge(merged, given)
+        self._base[definition.id] = (definition, self.globals, merged)
+        return merged
 
     def restore(self, definition: WorkflowDefinition, snapshot: Mapping[str, Any]) -> Run:
-        """Continue a run saved with `Run.snapshot()`."""
+        """Continue a run saved with `Run.snapshot()`: its own variables over today's
+        globals and definition variables (a secret changed since is used as it is now)."""
         run = Run(
             self,
             definition,
             snapshot["run_id"],
-            dict(snapshot["variables"]),
+            _deep_merge(self.base_variables(definition), snapshot["variables"]),
             rehearsal=bool(snapshot.get("rehearsal")),
             trigger=snapshot.get("trigger"),
         )

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import voluptuous as vol
 
 from .adapter import ActionSpec, Adapter, humanize_invalid
+from .built_ins import BUILT_INS
 from .clock import Clock
 from .conditions import evaluate
 from .errors import ActionError, ActionTimeoutError, TemplateError
@@ -37,14 +40,17 @@ from .model import (
     Step,
     WorkflowDefinition,
 )
+from .numbers import MAX_WAIT_SECONDS
 from .template import lookup, render
 
 if TYPE_CHECKING:
     from .engine import WorkflowEngine
 
 _LOGGER = logging.getLogger(__name__)
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: only the run's own variables (1: all of them)
+_EVENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")  # as event names in transitions
 YIELD_EVERY = 64  # steps in a row without suspending before a run yields to the event loop
+MAX_HANDLED_ERRORS = 100  # a run keeps its latest handled errors (a loop may fail every turn)
 
 
 class RunStatus(StrEnum):
@@ -70,6 +76,7 @@ class RunChange(StrEnum):
     ACTION_STARTED = "action_started"
     WAITING = "waiting"
     STEP_LEFT = "step_left"
+    ERROR_HANDLED = "error_handled"  # a step failed and the run got past it (detail: RunError)
     PAUSED = "paused"
     RESUMED = "resumed"
     FINISHED = "finished"
@@ -77,14 +84,23 @@ class RunChange(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RunError:
-    """Why a step failed: the step, a short machine-readable type, and a readable message."""
+    """Why a step failed: the step, a short machine-readable type, and a readable message.
+
+    `handled` says how a run got past an error it survived (`route: end_stream` for an
+    error or timeout route, `continued` for continue_on_error / error_policy continue);
+    None for the error that failed the run.
+    """
 
     step: str | None
     type: str
     message: str
+    handled: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "type": self.type, "message": self.message}
+        found = {"step": self.step, "type": self.type, "message": self.message}
+        if self.handled is not None:
+            found["handled"] = self.handled
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +232,7 @@ class Run:
         self.status = RunStatus.QUEUED
         self.results: dict[str, Any] = {}
         self.path: list[str] = []
-        self.history: History = History(engine.max_history)
+        self.history: History = History(engine.max_history, engine.redact)
         self.error: RunError | None = None
         self.errors: list[RunError] = []
         self.started_at = self.clock.now()
@@ -243,6 +259,11 @@ class Run:
     def current(self) -> list[str]:
         """Ids of the steps in progress, in the order they were entered."""
         return list(self.active)
+
+    @property
+    def last_error(self) -> RunError | None:
+        """The latest error, handled or fatal: what `${error}` reads."""
+        return self._last_error
 
     @property
     def finished(self) -> bool:
@@ -442,6 +463,7 @@ class Run:
             await self._boundary()
             self._enter(state.step)
             outcome = await self._execute_step(state.step)
+            known = len(self.errors)
             target, final = self._route(state, outcome)
             if final is not None:
                 self.position["state"] = None
@@ -449,6 +471,7 @@ class Run:
             else:
                 self.position["state"] = target
             self._leave(state.step, outcome)
+            self._announce(known)
             if final is not None:
                 if final is RunStatus.FAILED:
                     raise _RunFailedError(self.error or self._failure(state.step.id, outcome))
@@ -458,14 +481,16 @@ class Run:
 
     def _route(self, state: State, outcome: Outcome) -> tuple[str | None, RunStatus | None]:
         """The next state, or the final status when the run ends here."""
-        if outcome is Outcome.SUCCESS and not self._cancel_routed:
+        if (
+            outcome is Outcome.SUCCESS
+            and not self._cancel_routed
+            and _custom_event(self.results.get(state.name)) is None
+        ):
             # the common case, first: a plain success (no custom event in the result)
-            result = self.results.get(state.name)
-            if not (isinstance(result, Mapping) and isinstance(result.get("event"), str)):
-                options = state.transitions.get("success")
-                if options is None:
-                    return None, RunStatus.SUCCEEDED
-                return self._choose(state, options, "success"), None
+            options = state.transitions.get("success")
+            if options is None:
+                return None, RunStatus.SUCCEEDED
+            return self._choose(state, options, "success"), None
         if outcome is Outcome.CANCEL:
             if self._cancel_routed or "cancel" not in state.transitions:
                 return None, RunStatus.CANCELLED
@@ -477,12 +502,12 @@ class Run:
         if state.is_terminal:
             if failed and not self._continues(state.step):
                 return None, RunStatus.FAILED
+            if failed:
+                self._handled(state.step, outcome, "continued")
             return None, ended
         event = outcome.value
         if outcome is Outcome.SUCCESS:
-            result = self.results.get(state.name)
-            if isinstance(result, Mapping) and isinstance(result.get("event"), str):
-                event = result["event"]
+            event = _custom_event(self.results.get(state.name)) or event
         keys = [event]
         if event not in Outcome.__members__.values() and outcome is Outcome.SUCCESS:
             keys.append("success")
@@ -492,7 +517,11 @@ class Run:
             keys.append("success")
         for key in keys:
             if key in state.transitions:
-                return self._choose(state, state.transitions[key], key), None
+                target = self._choose(state, state.transitions[key], key)
+                if failed:  # "success" here: continue_on_error / error_policy continue
+                    how = "continued" if key == "success" else f"route: {target}"
+                    self._handled(state.step, outcome, how)
+                return target, None
         if failed:
             return None, RunStatus.FAILED
         return None, ended
@@ -514,6 +543,19 @@ class Run:
 
     def _failure(self, step_id: str, outcome: Outcome) -> RunError:
         return self._last_error or RunError(step_id, outcome.value, f"step ended in {outcome}")
+
+    def _handled(self, step: Step, outcome: Outcome, how: str) -> None:
+        """Record a failed step the run got past: the run can still succeed, but says so."""
+        failure = self._failure(step.id, outcome)
+        self.errors.append(RunError(failure.step, failure.type, failure.message, how))
+
+    def _announce(self, known: int) -> None:
+        """Tell listeners of the errors handled since `known`, once the step is left (its
+        position saved: a snapshot taken by a listener restores after the step)."""
+        for error in self.errors[known:]:
+            self._notify(RunChange.ERROR_HANDLED, error)
+        if len(self.errors) > MAX_HANDLED_ERRORS:
+            del self.errors[:-MAX_HANDLED_ERRORS]
 
     # -- sequences and parallel branches ------------------------------------------------
 
@@ -546,6 +588,7 @@ class Run:
                 continue
             self._enter(step)
             outcome = await self._execute_step(step)
+            known = len(self.errors)
             stops = outcome is Outcome.CANCEL or (
                 outcome is not Outcome.SUCCESS and not self._continues(step)
             )
@@ -553,7 +596,10 @@ class Run:
             if stops and outcome is not Outcome.CANCEL and top_level:
                 self.position["final"] = RunStatus.FAILED.value
                 self.error = self._failure(step.id, outcome)
+            elif not stops and outcome is not Outcome.SUCCESS:
+                self._handled(step, outcome, "continued")
             self._leave(step, outcome)
+            self._announce(known)
             if stops:
                 return outcome
         save(len(steps))
@@ -695,16 +741,19 @@ class Run:
                 return Outcome.SUCCESS
             self._enter(node)
             outcome = await self._execute_step(node)
+            known = len(self.errors)
             if outcome is Outcome.SUCCESS:
                 done[node.id] = "succeeded"
             elif self._continues(node):
                 # continue_on_error / error_policy continue: recorded, dependents still run
                 done[node.id] = "failed_continued"
+                self._handled(node, outcome, "continued")
             else:
                 done[node.id] = "failed"
                 if self.error is None:
                     self.error = self._failure(node.id, outcome)
             self._leave(node, outcome)
+            self._announce(known)
             return outcome
 
     # -- one step -----------------------------------------------------------------------
@@ -797,6 +846,7 @@ class Run:
                     params = self._params(action, spec)
                     if external:
                         info["in_flight"] = True
+                        await self._intent_durable(info)
                     self._dispatched(step, action, params, attempt, started)
                 result = await self._call(adapter, spec, step, action, params, context, info)
             except asyncio.CancelledError:
@@ -812,7 +862,19 @@ class Run:
                 failure = err if isinstance(err, ActionError) else _wrap(err)
                 retry = action.retry
                 if retry is not None and attempt <= retry.max_attempts:
-                    delay = retry.delay(attempt, self.engine.random())
+                    try:
+                        delay = _checked_seconds(retry.delay(attempt, self.engine.random()))
+                    except (ArithmeticError, ValueError, ActionError) as delay_error:
+                        # never round again on a delay that cannot be waited: fail the step
+                        return self._fail(
+                            step,
+                            ActionError(
+                                f"{failure} (and the retry delay cannot be computed: "
+                                f"{delay_error})",
+                                error_type=failure.error_type,
+                            ),
+                            started,
+                        )
                     self.history.add(
                         self.clock.now(),
                         "action_retried",
@@ -917,6 +979,7 @@ class Run:
     ) -> Any:
         task = asyncio.current_task()
         assert task is not None
+        seconds = _checked_seconds(seconds)
         expired = False
 
         def expire() -> None:
@@ -939,9 +1002,7 @@ class Run:
     def _fail(self, step: Step, err: Exception, started: datetime | None = None) -> Outcome:
         error_type = err.error_type if isinstance(err, ActionError) else "action_failed"
         error = RunError(step.id, error_type, str(err))
-        self._last_error = error
-        if self._continues(step):
-            self.errors.append(error)
+        self._last_error = error  # handled or fatal: the step's driver decides (`_handled`)
         now = self.clock.now()
         details: dict[str, Any] = {"type": error_type, "message": str(err)}
         if started is not None:
@@ -953,9 +1014,10 @@ class Run:
 
     async def pausable_sleep(self, step_id: str, seconds: float, *, total: float) -> None:
         """Sleep that stops counting while the run is paused and can be restored."""
+        remaining = _checked_seconds(seconds)
+        total = _checked_seconds(total)
         info = self.active.setdefault(step_id, {"attempt": 0})
         info["wait_total"] = total
-        remaining = max(0.0, seconds)
         loop = asyncio.get_running_loop()
         try:
             while True:
@@ -999,15 +1061,15 @@ class Run:
             return lookup(self.results, path)
         if head in self.variables:
             return lookup(self.variables, path)
-        if head in _BUILT_INS:
-            return lookup({head: _BUILT_INS[head](self)}, path)
+        if head in BUILT_INS:
+            return lookup({head: BUILT_INS[head](self)}, path)
         if head in self.definition.all_steps():
             raise TemplateError(f"'${{{path}}}': step '{head}' has not produced a result")
         raise TemplateError(f"'${{{path}}}': nothing is named '{head}'")
 
     def scope(self) -> dict[str, Any]:
         """Everything a template condition may see."""
-        values: dict[str, Any] = {name: build(self) for name, build in _BUILT_INS.items()}
+        values: dict[str, Any] = {name: build(self) for name, build in BUILT_INS.items()}
         values.update(self.variables)
         values.update(self.results)
         return values
@@ -1017,13 +1079,36 @@ class Run:
             return evaluate(condition, self.resolve, self.scope, self.engine.templates)
         except ActionError as err:
             error = RunError(step_id, err.error_type, f"condition: {err}")
-            self._last_error = self.error = error
-            raise _RunFailedError(error) from err
+        except Exception as err:  # whatever a value does in a comparison: this step's error
+            error = RunError(step_id, "condition_error", f"condition: {type(err).__name__}: {err}")
+        self._last_error = self.error = error
+        raise _RunFailedError(error)
 
     # -- snapshots ----------------------------------------------------------------------
 
+    async def _intent_durable(self, info: dict[str, Any]) -> None:
+        """Before an external action is dispatched, let the host make the run durable with
+        the action marked in flight: restored after a crash, the action then follows
+        `interrupted_action` instead of running again as if it never started."""
+        gate = self.engine.before_dispatch
+        if gate is None:
+            return
+        try:
+            await gate(self)
+        except asyncio.CancelledError:
+            if self._stopping:  # stopped before it was dispatched: nothing is in flight
+                info.pop("in_flight", None)
+                info["attempt"] -= 1
+            raise
+
     def snapshot(self) -> dict[str, Any]:
-        """Everything needed to continue this run elsewhere, as JSON-ready data."""
+        """What this run needs to continue elsewhere, as JSON-ready data.
+
+        Compact: of the variables only the run's own (its inputs and what it changed), not
+        the shared variables and the definition's, which `WorkflowEngine.restore` reads again.
+        Secret values (`engine.redact`) are taken out of the texts it holds.
+        """
+        redact = self.engine.redact
         active = {
             step: {
                 key: (value.isoformat() if isinstance(value, datetime) else value)
@@ -1031,7 +1116,7 @@ class Run:
             }
             for step, info in self.active.items()
         }
-        return {
+        snapshot = {
             "version": SNAPSHOT_VERSION,
             "workflow_id": self.definition.id,
             "fingerprint": self.definition.fingerprint,
@@ -1039,7 +1124,7 @@ class Run:
             "status": self.status.value,
             "rehearsal": self.rehearsal,
             "trigger": self.trigger,
-            "variables": self.variables,
+            "variables": own_variables(self.engine.base_variables(self.definition), self.variables),
             "results": self.results,
             "path": list(self.path),
             "position": _copy(self.position),
@@ -1053,6 +1138,8 @@ class Run:
             "history": self.history.as_dicts(),
             "history_dropped": self.history.dropped,
         }
+        scrubbed: dict[str, Any] = _scrub(snapshot, redact)  # an error may quote a secret
+        return scrubbed
 
     def load_snapshot(self, data: Mapping[str, Any]) -> None:
         """Take over a snapshot's state (the engine calls this before `begin`)."""
@@ -1070,7 +1157,10 @@ class Run:
         if data.get("last_error"):
             self._last_error = RunError(**data["last_error"])
         self.history = History.from_dicts(
-            data["history"], self.engine.max_history, data.get("history_dropped", 0)
+            data["history"],
+            self.engine.max_history,
+            data.get("history_dropped", 0),
+            self.engine.redact,
         )
         now = self.clock.now()
         for step, saved in data["active"].items():
@@ -1088,8 +1178,74 @@ class Run:
         self.history.add(now, "run_restored", None, {"status": self.status.value})
 
 
+def _scrub(value: Any, redact: Callable[[str], str] | None, depth: int = 0) -> Any:
+    """`value` with `redact` applied to its texts (copied only where something changed)."""
+    if redact is None or depth > 64:
+        return value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        scrubbed = {key: _scrub(item, redact, depth + 1) for key, item in value.items()}
+        same = all(scrubbed[key] is item for key, item in value.items())
+        return value if same else scrubbed
+    if isinstance(value, list):
+        items = [_scrub(item, redact, depth + 1) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def own_variables(base: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """What `values` adds to or changes in `base`, mappings compared key by key: merged over
+    `base` again it gives `values` back (a key removed from `base` is not recorded)."""
+    own: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in base:
+            known = base[key]
+            if known is value:
+                continue
+            if isinstance(value, Mapping) and isinstance(known, Mapping) and value:
+                inner = own_variables(known, value)
+                if inner:
+                    own[key] = inner
+                continue
+            if known == value:
+                continue
+        own[key] = value
+    return own
+
+
 class _InvalidParamsError(ActionError):
     error_type = "invalid_params"
+
+
+_RESERVED_EVENTS = frozenset(outcome.value for outcome in Outcome)
+
+
+def _custom_event(result: Any) -> str | None:
+    """The custom event an action's result names (`{"event": "raid_ended"}`), if any.
+
+    Outcome names are not custom events: a result `{"event": "error"}` cannot make a
+    successful action take the `error` route, nor end a run in a state that is not terminal.
+    """
+    if not isinstance(result, Mapping):
+        return None
+    event = result.get("event")
+    if not isinstance(event, str) or event in _RESERVED_EVENTS or not _EVENT.fullmatch(event):
+        return None
+    return event
+
+
+def _checked_seconds(seconds: Any) -> float:
+    """A wait or timeout the clock can hold; anything else is the step's error."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise ActionError(f"a wait needs a number of seconds, got {type(seconds).__name__}")
+    if (isinstance(seconds, float) and math.isnan(seconds)) or seconds > MAX_WAIT_SECONDS:
+        shown = f"{seconds:g}" if isinstance(seconds, float) or seconds < 10**15 else "too many"
+        raise ActionError(
+            f"a wait of {shown} s is out of range (at most {MAX_WAIT_SECONDS} s)",
+            error_type="invalid_wait",
+        )
+    return max(0.0, float(seconds))
 
 
 def _wrap(err: Exception) -> ActionError:
@@ -1104,24 +1260,5 @@ def _copy(value: Any) -> Any:
         return [_copy(item) for item in value]
     return value
 
-
-def _run_info(run: Run) -> dict[str, Any]:
-    return {
-        "id": run.run_id,
-        "workflow_id": run.definition.id,
-        "started_at": run.started_at.isoformat(),
-        "rehearsal": run.rehearsal,
-    }
-
-
-_BUILT_INS: dict[str, Callable[[Run], Any]] = {
-    "date": lambda run: run.clock.now().strftime("%Y-%m-%d"),
-    "time": lambda run: run.clock.now().strftime("%H-%M-%S"),
-    "now": lambda run: run.clock.now().isoformat(timespec="seconds"),
-    "run": _run_info,
-    "workflow": lambda run: {"id": run.definition.id, "name": run.definition.name},
-    "error": lambda run: run._last_error.as_dict() if run._last_error else None,
-    "trigger": lambda run: run.trigger,
-}
 
 __all__ = ["ActionDispatch", "RehearsalPlan", "Run", "RunChange", "RunError", "RunStatus"]

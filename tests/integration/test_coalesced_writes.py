@@ -1,0 +1,90 @@
+"""Entity writes are coalesced within one turn of the event loop; bus events carry every state.
+
+A chain of noop states runs without the event loop getting a turn in between, so nobody can
+see its intermediate states: the sensor is written once they are done, not at every one,
+while `stream_workflows_state_changed` still fires for each state in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, HomeAssistant, callback
+
+from custom_components.stream_workflows.const import DOMAIN
+
+from .test_setup import entity_id
+
+CHAIN = 40
+
+
+def chain(states: int, *, wait_at: int | None = None) -> dict[str, Any]:
+    def action(index: int) -> dict[str, Any]:
+        if index == wait_at:
+            return {"service": "internal", "action": "wait", "params": {"seconds": 30}}
+        return {"service": "internal", "action": "noop"}
+
+    return {
+        "id": "chain",
+        "name": "Chain",
+        "initial_state": "s0",
+        "states": [
+            {
+                "name": f"s{index}",
+                "action": action(index),
+                "transitions": {"success": f"s{index + 1}"} if index + 1 < states else {},
+            }
+            for index in range(states)
+        ],
+    }
+
+
+async def test_noop_chain_writes_the_sensor_once_and_fires_every_state(
+    hass: HomeAssistant, write_workflow: Callable[[str, Any], Any], setup_entry: Any
+) -> None:
+    write_workflow("chain.json", chain(CHAIN))
+    await setup_entry()
+    sensor = entity_id(hass, "sensor", "chain_state")
+    writes: list[str] = []
+    entered: list[str] = []
+
+    @callback
+    def on_state(event: Event) -> None:
+        if event.data["entity_id"] == sensor:
+            writes.append(event.data["new_state"].state)
+
+    @callback
+    def on_step(event: Event) -> None:
+        entered.append(event.data["state"])
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, on_state)
+    hass.bus.async_listen(f"{DOMAIN}_state_changed", on_step)
+    await hass.services.async_call(DOMAIN, "run", {"workflow_id": "chain"}, blocking=True)
+    await hass.async_block_till_done()
+
+    assert entered == [f"s{index}" for index in range(CHAIN)]  # every state, in order
+    assert hass.states.get(sensor).state == "succeeded"
+    # The run's 40 states pass without the loop getting a turn (it yields every 64 steps):
+    # the sensor is written for the start and the end, not 40 times.
+    assert writes[-1] == "succeeded"
+    assert len(writes) <= 3, writes
+
+
+async def test_sensor_shows_the_current_state_when_the_run_waits(
+    hass: HomeAssistant, write_workflow: Callable[[str, Any], Any], setup_entry: Any
+) -> None:
+    write_workflow("chain.json", chain(10, wait_at=6))
+    await setup_entry()
+    sensor = entity_id(hass, "sensor", "chain_state")
+    await hass.services.async_call(DOMAIN, "run", {"workflow_id": "chain"}, blocking=True)
+    # No `async_block_till_done`: the call returned, so the entities already show where the
+    # run is, waiting in s6.
+    assert hass.states.get(sensor).state == "s6"
+    assert hass.states.get(sensor).attributes["step_index"] == 7
+    await hass.services.async_call(DOMAIN, "pause", {"workflow_id": "chain"}, blocking=True)
+    assert hass.states.get(sensor).state == "paused"
+    await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "chain"}, blocking=True)
+    await hass.async_block_till_done()
+    assert hass.states.get(sensor).state == "cancelled"

@@ -635,6 +635,9 @@ class WorkflowManager:
         elif change is RunChange.ERROR_HANDLED:
             log_handled_error(run, detail, self.secrets.redact)
         self._write_soon(workflow_id, run)
+        if change is RunChange.FINISHED:
+            # Whoever awaited the run (an action with a response) reads its entities next.
+            self.write_views()
         self._fire(change, run)
         self._checkpoint(run)
         own_clock = run.clock if run.clock is not self.engine.clock else None

@@ -666,7 +666,7 @@ class WorkflowManager:
             (info["wait_total"] for info in run.active.values() if "wait_total" in info), None
         )
         paused = run.status is RunStatus.PAUSED
-        view.wait_remaining = _paused_wait_remaining(run) if paused else None
+        view.wait_remaining = run.wait_remaining() if paused else None
         if run.status is RunStatus.RUNNING:
             view.state = view.step or RunStatus.RUNNING.value
         else:
@@ -711,18 +711,6 @@ def _run_state(run: Run) -> str:
     if run.status is RunStatus.RUNNING:
         return run.current[-1] if run.current else (run.path[-1] if run.path else "running")
     return run.status.value
-
-
-def _paused_wait_remaining(run: Run) -> float | None:
-    """The time left of a paused run's wait. Right after the pause the wait has not yet
-    stopped its timer (it swaps `wait_ends_at` for `wait_remaining` on its next turn)."""
-    for info in run.active.values():
-        if "wait_remaining" in info:
-            return max(0.0, float(info["wait_remaining"]))
-        if "wait_ends_at" in info:
-            ends: datetime = info["wait_ends_at"]
-            return max(0.0, (ends - run.clock.now()).total_seconds())
-    return None
 
 
 def _parse_time(value: str | None) -> datetime | None:

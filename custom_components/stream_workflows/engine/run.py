@@ -274,6 +274,18 @@ class Run:
         ends = [info["wait_ends_at"] for info in self.active.values() if "wait_ends_at" in info]
         return min(ends) if ends else None
 
+    def wait_remaining(self) -> float | None:
+        """Seconds left of the current wait (the first that waits). Right after a pause the
+        wait has not yet stopped its timer: it swaps `wait_ends_at` for `wait_remaining` on
+        its next turn, so both are read."""
+        for info in self.active.values():
+            if "wait_remaining" in info:
+                return max(0.0, float(info["wait_remaining"]))
+            if "wait_ends_at" in info:
+                ends: datetime = info["wait_ends_at"]
+                return max(0.0, (ends - self.clock.now()).total_seconds())
+        return None
+
     def pause(self) -> bool:
         """Pause at the next step boundary; waits stop counting at once. False if not running."""
         if self.status is not RunStatus.RUNNING:

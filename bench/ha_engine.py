@@ -83,7 +83,7 @@ async def measure(repeats: int) -> dict[str, Any]:
             entry.add_to_hass(hass)
             assert await hass.config_entries.async_setup(entry.entry_id)
             await hass.async_block_till_done()
-            manager = entry.runtime_data
+            coordinator = entry.runtime_data
             for length in CHAIN_LENGTHS:
                 script = Script(
                     hass,
@@ -94,7 +94,7 @@ async def measure(repeats: int) -> dict[str, Any]:
 
                 async def ours(length: int = length) -> float:
                     started = time.perf_counter()
-                    run = manager.start(f"chain_{length}")
+                    run = coordinator.start(f"chain_{length}")
                     await run.wait()
                     elapsed = time.perf_counter() - started
                     assert run.status.value == "succeeded", run.error

@@ -72,7 +72,9 @@ class BenchHass(HassProcess):
         (folder / "parked.yaml").write_text(PARKED)
         (folder / "moving.yaml").write_text(MOVING)
         with (self.config_dir / "configuration.yaml").open("a") as config:
-            config.write("logger:\n  logs:\n    custom_components.stream_workflows.manager: info\n")
+            config.write(
+                "logger:\n  logs:\n    custom_components.stream_workflows.coordinator: info\n"
+            )
 
     def rss_kib(self) -> int:
         assert self.proc is not None

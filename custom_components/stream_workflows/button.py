@@ -9,9 +9,9 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .coordinator import WorkflowCoordinator
 from .entity import WorkflowEntity
 from .hass_setup import StreamWorkflowsConfigEntry
-from .manager import WorkflowManager
 
 PARALLEL_UPDATES = 0
 
@@ -20,21 +20,25 @@ PARALLEL_UPDATES = 0
 class WorkflowButtonDescription(ButtonEntityDescription):
     """A button and what pressing it does."""
 
-    press: Callable[[WorkflowManager, str], object]
+    press: Callable[[WorkflowCoordinator, str], object]
 
 
 BUTTONS: tuple[WorkflowButtonDescription, ...] = (
     WorkflowButtonDescription(
-        key="run", translation_key="run", press=lambda manager, wid: manager.start(wid)
+        key="run", translation_key="run", press=lambda coordinator, wid: coordinator.start(wid)
     ),
     WorkflowButtonDescription(
-        key="pause", translation_key="pause", press=lambda manager, wid: manager.pause(wid)
+        key="pause", translation_key="pause", press=lambda coordinator, wid: coordinator.pause(wid)
     ),
     WorkflowButtonDescription(
-        key="resume", translation_key="resume", press=lambda manager, wid: manager.resume(wid)
+        key="resume",
+        translation_key="resume",
+        press=lambda coordinator, wid: coordinator.resume(wid),
     ),
     WorkflowButtonDescription(
-        key="cancel", translation_key="cancel", press=lambda manager, wid: manager.cancel(wid)
+        key="cancel",
+        translation_key="cancel",
+        press=lambda coordinator, wid: coordinator.cancel(wid),
     ),
 )
 
@@ -45,18 +49,18 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the four buttons per workflow, now and for workflows added by a reload."""
-    manager = entry.runtime_data
+    coordinator = entry.runtime_data
 
     @callback
     def add(workflow_ids: list[str]) -> None:
         async_add_entities(
-            WorkflowButton(manager, workflow_id, description)
+            WorkflowButton(coordinator, workflow_id, description)
             for workflow_id in workflow_ids
             for description in BUTTONS
         )
 
-    add(list(manager.workflows))
-    entry.async_on_unload(manager.async_add_workflows_listener(add))
+    add(list(coordinator.workflows))
+    entry.async_on_unload(coordinator.async_add_workflows_listener(add))
 
 
 class WorkflowButton(WorkflowEntity, ButtonEntity):
@@ -66,9 +70,12 @@ class WorkflowButton(WorkflowEntity, ButtonEntity):
     _follows_runs = False
 
     def __init__(
-        self, manager: WorkflowManager, workflow_id: str, description: WorkflowButtonDescription
+        self,
+        coordinator: WorkflowCoordinator,
+        workflow_id: str,
+        description: WorkflowButtonDescription,
     ) -> None:
-        super().__init__(manager, workflow_id, description)
+        super().__init__(coordinator, workflow_id, description)
 
     async def async_press(self) -> None:
-        self.entity_description.press(self.manager, self.workflow_id)
+        self.entity_description.press(self.coordinator, self.workflow_id)

@@ -16,7 +16,7 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, EVENT_RUN_FINISHED, EVENT_STATE_CHANGED
-from .services import core_manager
+from .runtime import core_coordinator
 from .workflow_devices import device_identifier
 
 TRIGGER_ENTERED_STATE = "entered_state"
@@ -55,8 +55,8 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
         {**base, CONF_TYPE: TRIGGER_FINISHED},
         {**base, CONF_TYPE: TRIGGER_FAILED},
     ]
-    manager = core_manager(hass)
-    definition = manager.workflows.get(workflow_id) if manager else None
+    coordinator = core_coordinator(hass)
+    definition = coordinator.workflows.get(workflow_id) if coordinator else None
     if definition is not None:
         triggers.extend(
             {**base, CONF_TYPE: TRIGGER_ENTERED_STATE, CONF_STATE: step}

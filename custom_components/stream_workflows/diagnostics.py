@@ -28,8 +28,8 @@ async def async_get_config_entry_diagnostics(
     if entry_kind(entry) != KIND_CORE:
         found: dict[str, Any] = Secrets().redact_data(_connection_diagnostics(entry))
         return found
-    manager = entry.runtime_data
-    secrets: Secrets = manager.secrets
+    coordinator = entry.runtime_data
+    secrets: Secrets = coordinator.secrets
     options = dict(entry.options)
     if CONF_VARIABLES in options:
         options[CONF_VARIABLES] = secrets.redact_data(options[CONF_VARIABLES], variables_path="")
@@ -43,15 +43,15 @@ async def async_get_config_entry_diagnostics(
                     "valid": source.valid,
                     "problems": [problem.format() for problem in source.problems],
                 }
-                for source in manager.sources
+                for source in coordinator.sources
             ],
-            "views": {wid: view.summary() for wid, view in manager.views.items()},
-            "runs": [run.snapshot() for run in manager.engine.runs()],
-            "checkpoints": asdict(manager.run_store.stats),
+            "views": {wid: view.summary() for wid, view in coordinator.views.items()},
+            "runs": [run.snapshot() for run in coordinator.engine.runs()],
+            "checkpoints": asdict(coordinator.run_store.stats),
             # Whether each service can act now: an external one needs its connection.
             "connections": {
-                service: getattr(manager.registry.get(service), "connection", True) is not None
-                for service in manager.registry.services()
+                service: getattr(coordinator.registry.get(service), "connection", True) is not None
+                for service in coordinator.registry.services()
             },
         }
     )

@@ -6,11 +6,11 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
-from .manager import WorkflowManager, WorkflowView, device_model
+from .coordinator import WorkflowCoordinator, WorkflowView, device_model
 
 
 class WorkflowEntity(Entity):
-    """An entity of one workflow; its state comes from the manager's `WorkflowView`."""
+    """An entity of one workflow; its state comes from the coordinator's `WorkflowView`."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
@@ -18,32 +18,32 @@ class WorkflowEntity(Entity):
     _follows_runs = True
 
     def __init__(
-        self, manager: WorkflowManager, workflow_id: str, description: EntityDescription
+        self, coordinator: WorkflowCoordinator, workflow_id: str, description: EntityDescription
     ) -> None:
-        self.manager = manager
+        self.coordinator = coordinator
         self.workflow_id = workflow_id
         self.entity_description = description
         self._attr_unique_id = f"{workflow_id}_{description.key}"
-        view = manager.views[workflow_id]
+        view = coordinator.views[workflow_id]
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, workflow_id)},
             name=view.name,
             manufacturer="Stream Workflows",
-            model=device_model(manager.workflows[workflow_id]),
+            model=device_model(coordinator.workflows[workflow_id]),
             entry_type=DeviceEntryType.SERVICE,
         )
 
     @property
     def view(self) -> WorkflowView:
-        return self.manager.views[self.workflow_id]
+        return self.coordinator.views[self.workflow_id]
 
     @property
     def available(self) -> bool:
-        return self.workflow_id in self.manager.views
+        return self.workflow_id in self.coordinator.views
 
     async def async_added_to_hass(self) -> None:
         if not self._follows_runs:
             return
         self.async_on_remove(
-            self.manager.async_add_view_listener(self.workflow_id, self.async_write_ha_state)
+            self.coordinator.async_add_view_listener(self.workflow_id, self.async_write_ha_state)
         )

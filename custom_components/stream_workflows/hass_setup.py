@@ -23,7 +23,7 @@ from .connections import (
     entry_kind,
 )
 from .const import CONF_VARIABLES, DOMAIN
-from .manager import WorkflowManager
+from .coordinator import WorkflowCoordinator
 from .redaction import install_log_filter, remove_log_filter
 from .services import async_register_services
 
@@ -35,7 +35,7 @@ PLATFORMS: dict[str, list[Platform]] = {
     KIND_DISCORD: [],
 }
 
-# The core entry holds a WorkflowManager; connection entries hold their connection.
+# The core entry holds a WorkflowCoordinator; connection entries hold their connection.
 type StreamWorkflowsConfigEntry = ConfigEntry[Any]
 
 
@@ -60,23 +60,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEnt
     return True
 
 
-async def _async_setup_core(hass: HomeAssistant, entry: ConfigEntry) -> WorkflowManager:
-    manager = WorkflowManager(hass, entry)
+async def _async_setup_core(hass: HomeAssistant, entry: ConfigEntry) -> WorkflowCoordinator:
+    coordinator = WorkflowCoordinator(hass, entry)
     # The integration's log records lose the secret shared variables' values.
-    log_filter = install_log_filter(manager.secrets)
+    log_filter = install_log_filter(coordinator.secrets)
     entry.async_on_unload(lambda: remove_log_filter(log_filter))
-    await manager.async_setup()
+    await coordinator.async_setup()
 
     async def options_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
-        manager.engine.globals = dict(entry.options.get(CONF_VARIABLES, {}))
-        manager.update_secrets()
+        coordinator.engine.globals = dict(entry.options.get(CONF_VARIABLES, {}))
+        coordinator.update_secrets()
 
     async def stop(event: Event) -> None:
-        await manager.async_stop()
+        await coordinator.async_stop()
 
     entry.async_on_unload(entry.add_update_listener(options_updated))
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop))
-    return manager
+    return coordinator
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEntry) -> bool:

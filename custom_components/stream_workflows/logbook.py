@@ -10,7 +10,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN, EVENT_RUN_FINISHED, EVENT_RUN_STARTED
 from .outcomes import finished_message
-from .services import core_manager
+from .runtime import core_coordinator
 
 
 @callback
@@ -24,8 +24,8 @@ def async_describe_events(
     def describe(event: Event) -> dict[str, str]:
         data: Mapping[str, Any] = event.data
         name = data.get("workflow_id", "workflow")
-        manager = core_manager(hass)
-        view = manager.views.get(name) if manager else None
+        coordinator = core_coordinator(hass)
+        view = coordinator.views.get(name) if coordinator else None
         if view is not None:
             name = view.name
         if event.event_type == EVENT_RUN_STARTED:

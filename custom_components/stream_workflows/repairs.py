@@ -12,7 +12,7 @@ from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult
 
-from .services import get_manager
+from .runtime import get_coordinator
 
 
 class DeleteStoredWorkflowFlow(ConfirmRepairFlow):
@@ -24,9 +24,9 @@ class DeleteStoredWorkflowFlow(ConfirmRepairFlow):
 
     async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> FlowResult:
         if user_input is not None:
-            manager = get_manager(self.hass)
-            if self.workflow_id in manager.stored_documents:
-                await manager.async_delete_workflow(self.workflow_id)
+            coordinator = get_coordinator(self.hass)
+            if self.workflow_id in coordinator.stored_documents:
+                await coordinator.async_delete_workflow(self.workflow_id)
             return self.async_create_entry(data={})
         return await super().async_step_confirm(user_input)
 

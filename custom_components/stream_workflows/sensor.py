@@ -15,10 +15,10 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from .bounded import bound_attribute
 from .connections import KIND_OBS, entry_kind
 from .const import STATUSES
+from .coordinator import WorkflowCoordinator
 from .engine import WorkflowDefinition
 from .entity import WorkflowEntity
 from .hass_setup import StreamWorkflowsConfigEntry
-from .manager import WorkflowManager
 from .obs_entity import ObsEntity
 
 PARALLEL_UPDATES = 0
@@ -41,23 +41,23 @@ async def async_setup_entry(
     if entry_kind(entry) == KIND_OBS:
         async_add_entities([ObsSceneSensor(entry, entry.runtime_data, SCENE_DESCRIPTION)])
         return
-    manager = entry.runtime_data
+    coordinator = entry.runtime_data
 
     @callback
     def add(workflow_ids: list[str]) -> None:
         async_add_entities(
-            WorkflowStateSensor(manager, workflow_id) for workflow_id in workflow_ids
+            WorkflowStateSensor(coordinator, workflow_id) for workflow_id in workflow_ids
         )
 
-    add(list(manager.workflows))
-    entry.async_on_unload(manager.async_add_workflows_listener(add))
+    add(list(coordinator.workflows))
+    entry.async_on_unload(coordinator.async_add_workflows_listener(add))
 
 
 class WorkflowStateSensor(WorkflowEntity, SensorEntity):
     """`idle`, a state/step name while running, or `paused`/`succeeded`/`failed`/`cancelled`."""
 
-    def __init__(self, manager: WorkflowManager, workflow_id: str) -> None:
-        super().__init__(manager, workflow_id, STATE_DESCRIPTION)
+    def __init__(self, coordinator: WorkflowCoordinator, workflow_id: str) -> None:
+        super().__init__(coordinator, workflow_id, STATE_DESCRIPTION)
         self._options: list[str] = []
         self._options_for: WorkflowDefinition | None = None
 
@@ -65,7 +65,7 @@ class WorkflowStateSensor(WorkflowEntity, SensorEntity):
     def options(self) -> list[str]:
         # Read at every write (Home Assistant checks the state against it): computed once per
         # definition, so a transition costs the same whatever the workflow's size.
-        definition = self.manager.workflows.get(self.workflow_id)
+        definition = self.coordinator.workflows.get(self.workflow_id)
         if definition is not self._options_for or not self._options:
             steps = list(definition.all_steps()) if definition else []
             self._options = [*STATUSES, *(step for step in steps if step not in STATUSES)]
@@ -80,7 +80,7 @@ class WorkflowStateSensor(WorkflowEntity, SensorEntity):
         """What an attribute may hold of a run's value: secrets redacted, long values
         shortened (the state machine and the recorder keep every attribute; the run's
         history keeps the whole value)."""
-        return bound_attribute(self.manager.secrets.redact_data(value))
+        return bound_attribute(self.coordinator.secrets.redact_data(value))
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@ What a call's schema can know is checked by the schema, so that every caller get
 validation error naming the field (the REST API a 400, not a 500 with a traceback): unknown
 workflow ids, entities that are not a workflow's, `workflow_id` together with `entity_id`, and
 the run's variables against the workflow's inputs. What depends on state (pausing a workflow
-that is not running) is a translated `ServiceValidationError` raised by the manager.
+that is not running) is a translated `ServiceValidationError` raised by the coordinator.
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ from .const import (
     SERVICE_RUN,
     SERVICE_SAVE_WORKFLOW,
 )
+from .runtime import core_coordinator, get_coordinator
 from .services_per_workflow import check_inputs, run_outcome
-from .state_errors import WorkflowStateError
 from .workflow_devices import entity_workflow
 
 if TYPE_CHECKING:
-    from .manager import WorkflowManager
+    from .coordinator import WorkflowCoordinator
 
 ATTR_VIRTUAL_TIME = "virtual_time"
 TARGET_FIELDS: dict[Any, Any] = {
@@ -61,41 +61,24 @@ SAVE_SCHEMA = vol.Schema({vol.Required(ATTR_DEFINITION): dict})
 DELETE_SCHEMA = vol.Schema({vol.Required(ATTR_WORKFLOW_ID): cv.string})
 
 
-def core_manager(hass: HomeAssistant) -> WorkflowManager | None:
-    """The manager of the loaded core entry, if any."""
-    from .manager import WorkflowManager
-
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        manager = getattr(entry, "runtime_data", None)
-        if isinstance(manager, WorkflowManager):
-            return manager
-    return None
-
-
-def get_manager(hass: HomeAssistant) -> WorkflowManager:
-    """The loaded manager; a translated error when the integration is not set up."""
-    manager = core_manager(hass)
-    if manager is None:
-        raise WorkflowStateError("not_loaded")
-    return manager
-
-
-def _workflow_ids(hass: HomeAssistant, manager: WorkflowManager, data: dict[str, Any]) -> list[str]:
+def _workflow_ids(
+    hass: HomeAssistant, coordinator: WorkflowCoordinator, data: dict[str, Any]
+) -> list[str]:
     """Workflow ids named directly, or through any of their entities; `vol.Invalid` naming
     the field for an unknown id or an entity that is not a workflow's."""
     ids: list[str] = []
     named = data.get(ATTR_WORKFLOW_ID)
     if named is not None:
         for workflow_id in [named] if isinstance(named, str) else named:
-            if workflow_id not in manager.workflows:
-                known = ", ".join(sorted(manager.workflows)) or "none"
+            if workflow_id not in coordinator.workflows:
+                known = ", ".join(sorted(coordinator.workflows)) or "none"
                 raise vol.Invalid(
                     f"there is no valid workflow with the id {workflow_id} (workflows: {known})",
                     path=[ATTR_WORKFLOW_ID],
                 )
             ids.append(workflow_id)
     for entity_id in data.get(ATTR_ENTITY_ID, []):
-        workflow_id = entity_workflow(hass, entity_id, manager.workflows)
+        workflow_id = entity_workflow(hass, entity_id, coordinator.workflows)
         if workflow_id is None:
             raise vol.Invalid(
                 f"{entity_id} is not an entity of a Stream Workflows workflow",
@@ -109,14 +92,14 @@ def _targets_validator(hass: HomeAssistant, *, variables: bool) -> Callable[[Any
     """Checks the targets (and a run's variables) against the workflows loaded now."""
 
     def validate(data: dict[str, Any]) -> dict[str, Any]:
-        manager = core_manager(hass)
-        if manager is None:
+        coordinator = core_coordinator(hass)
+        if coordinator is None:
             return data  # the action says "not set up" (a translated error)
-        for workflow_id in _workflow_ids(hass, manager, data):
+        for workflow_id in _workflow_ids(hass, coordinator, data):
             if variables:
                 check_inputs(
-                    manager.workflows[workflow_id],
-                    manager.engine.globals,
+                    coordinator.workflows[workflow_id],
+                    coordinator.engine.globals,
                     data[ATTR_VARIABLES],
                     ATTR_VARIABLES,
                 )
@@ -141,10 +124,10 @@ def async_register_services(hass: HomeAssistant) -> None:
     """Register the generic actions (once, from `async_setup`)."""
 
     async def run(call: ServiceCall) -> ServiceResponse:
-        manager = get_manager(hass)
-        ids = _workflow_ids(hass, manager, dict(call.data))
+        coordinator = get_coordinator(hass)
+        ids = _workflow_ids(hass, coordinator, dict(call.data))
         runs = [
-            manager.start(
+            coordinator.start(
                 workflow_id,
                 dict(call.data[ATTR_VARIABLES]),
                 rehearsal=call.data[ATTR_REHEARSAL],
@@ -154,31 +137,31 @@ def async_register_services(hass: HomeAssistant) -> None:
         ]
         # Answered only once the new runs are on disk: a crash right after the answer
         # cannot lose a run the caller was told had started.
-        await manager.run_store.async_flush()
+        await coordinator.run_store.async_flush()
         if call.data[ATTR_WAIT]:
             for started in runs:
                 await started.wait()
         if not call.return_response:
             return None
-        return {"runs": [run_outcome(manager, started) for started in runs]}
+        return {"runs": [run_outcome(coordinator, started) for started in runs]}
 
     def control(method: str) -> Any:
         async def handle(call: ServiceCall) -> None:
-            manager = get_manager(hass)
-            for workflow_id in _workflow_ids(hass, manager, dict(call.data)):
-                getattr(manager, method)(workflow_id)
+            coordinator = get_coordinator(hass)
+            for workflow_id in _workflow_ids(hass, coordinator, dict(call.data)):
+                getattr(coordinator, method)(workflow_id)
 
         return handle
 
     async def reload(call: ServiceCall) -> None:
-        await get_manager(hass).async_reload()
+        await get_coordinator(hass).async_reload()
 
     async def list_workflows(call: ServiceCall) -> ServiceResponse:
-        manager = get_manager(hass)
+        coordinator = get_coordinator(hass)
         workflows: list[dict[str, Any]] = []
-        for source in manager.sources:
+        for source in coordinator.sources:
             definition = source.definition
-            view = manager.views.get(definition.id) if definition else None
+            view = coordinator.views.get(definition.id) if definition else None
             workflows.append(
                 {
                     "workflow_id": definition.id if definition else None,
@@ -193,11 +176,13 @@ def async_register_services(hass: HomeAssistant) -> None:
         return {"workflows": cast(list[JsonValueType], workflows)}
 
     async def save_workflow(call: ServiceCall) -> ServiceResponse:
-        workflow_id = await get_manager(hass).async_save_workflow(dict(call.data[ATTR_DEFINITION]))
+        workflow_id = await get_coordinator(hass).async_save_workflow(
+            dict(call.data[ATTR_DEFINITION])
+        )
         return {"workflow_id": workflow_id}
 
     async def delete_workflow(call: ServiceCall) -> None:
-        await get_manager(hass).async_delete_workflow(call.data[ATTR_WORKFLOW_ID])
+        await get_coordinator(hass).async_delete_workflow(call.data[ATTR_WORKFLOW_ID])
 
     hass.services.async_register(
         DOMAIN,

@@ -25,10 +25,10 @@ from .engine.model import InputDef
 from .engine.references import DerivedInput, derived_inputs
 
 if TYPE_CHECKING:
-    from .manager import WorkflowManager
+    from .coordinator import WorkflowCoordinator
 
 
-def run_outcome(manager: WorkflowManager, run: Run) -> dict[str, Any]:
+def run_outcome(coordinator: WorkflowCoordinator, run: Run) -> dict[str, Any]:
     """The service response describing a run; a rehearsal lists the calls it recorded."""
     outcome: dict[str, Any] = {
         "workflow_id": run.definition.id,
@@ -41,8 +41,8 @@ def run_outcome(manager: WorkflowManager, run: Run) -> dict[str, Any]:
         "rehearsal": run.rehearsal,
     }
     if run.rehearsal:
-        outcome["calls"] = manager.rehearsal_calls(run)
-        outcome["error"] = outcome["error"] or manager.rehearsal_limited(run)
+        outcome["calls"] = coordinator.rehearsal_calls(run)
+        outcome["error"] = outcome["error"] or coordinator.rehearsal_limited(run)
     return outcome
 
 
@@ -81,28 +81,30 @@ def check_inputs(
     return dict(given)
 
 
-def register_workflow_service(manager: WorkflowManager, definition: WorkflowDefinition) -> None:
+def register_workflow_service(
+    coordinator: WorkflowCoordinator, definition: WorkflowDefinition
+) -> None:
     """Register (or re-describe) the workflow's own action."""
-    hass = manager.hass
+    hass = coordinator.hass
     workflow_id = definition.id
 
     async def handle(call: ServiceCall) -> ServiceResponse:
-        run = manager.start(workflow_id, dict(call.data))
-        await manager.run_store.async_flush()  # durable before the caller is answered
+        run = coordinator.start(workflow_id, dict(call.data))
+        await coordinator.run_store.async_flush()  # durable before the caller is answered
         if not call.return_response:
             return None
         await run.wait()
-        return run_outcome(manager, run)
+        return run_outcome(coordinator, run)
 
     if not hass.services.has_service(DOMAIN, workflow_id):
         hass.services.async_register(
             DOMAIN,
             workflow_id,
             handle,
-            schema=vol.All(_inputs_validator(manager, workflow_id)),
+            schema=vol.All(_inputs_validator(coordinator, workflow_id)),
             supports_response=SupportsResponse.OPTIONAL,
         )
-    shared = manager.engine.globals
+    shared = coordinator.engine.globals
     fields: dict[str, Any] = {name: _field(spec) for name, spec in definition.inputs.items()}
     for name, derived in derived_inputs(definition, shared).items():
         fields[name] = _derived_field(derived)
@@ -123,14 +125,14 @@ def remove_workflow_service(hass: HomeAssistant, workflow_id: str) -> None:
     hass.services.async_remove(DOMAIN, workflow_id)
 
 
-def _inputs_validator(manager: WorkflowManager, workflow_id: str) -> Callable[[Any], Any]:
+def _inputs_validator(coordinator: WorkflowCoordinator, workflow_id: str) -> Callable[[Any], Any]:
     """Checks a call against the workflow as it is now (a reload may change its inputs)."""
 
     def validate(data: Any) -> Any:
-        definition = manager.workflows.get(workflow_id)
+        definition = coordinator.workflows.get(workflow_id)
         if definition is None:
             raise vol.Invalid(f"there is no valid workflow with the id {workflow_id}")
-        return check_inputs(definition, manager.engine.globals, data)
+        return check_inputs(definition, coordinator.engine.globals, data)
 
     return validate
 

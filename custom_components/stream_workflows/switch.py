@@ -8,9 +8,9 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .coordinator import WorkflowCoordinator
 from .entity import WorkflowEntity
 from .hass_setup import StreamWorkflowsConfigEntry
-from .manager import WorkflowManager
 
 PARALLEL_UPDATES = 0
 
@@ -23,21 +23,21 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add a switch per workflow, now and for workflows added by a reload."""
-    manager = entry.runtime_data
+    coordinator = entry.runtime_data
 
     @callback
     def add(workflow_ids: list[str]) -> None:
-        async_add_entities(WorkflowSwitch(manager, workflow_id) for workflow_id in workflow_ids)
+        async_add_entities(WorkflowSwitch(coordinator, workflow_id) for workflow_id in workflow_ids)
 
-    add(list(manager.workflows))
-    entry.async_on_unload(manager.async_add_workflows_listener(add))
+    add(list(coordinator.workflows))
+    entry.async_on_unload(coordinator.async_add_workflows_listener(add))
 
 
 class WorkflowSwitch(WorkflowEntity, SwitchEntity):
     """On while any run of the workflow is running or paused."""
 
-    def __init__(self, manager: WorkflowManager, workflow_id: str) -> None:
-        super().__init__(manager, workflow_id, RUNNING_DESCRIPTION)
+    def __init__(self, coordinator: WorkflowCoordinator, workflow_id: str) -> None:
+        super().__init__(coordinator, workflow_id, RUNNING_DESCRIPTION)
 
     @property
     def is_on(self) -> bool:
@@ -54,8 +54,8 @@ class WorkflowSwitch(WorkflowEntity, SwitchEntity):
         }
 
     async def async_turn_on(self, **kwargs: Any) -> None:
-        self.manager.start(self.workflow_id)
+        self.coordinator.start(self.workflow_id)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        for run in self.manager.engine.runs(self.workflow_id):
+        for run in self.coordinator.engine.runs(self.workflow_id):
             run.cancel()

@@ -24,17 +24,17 @@ from .engine import Problem, WorkflowDefinition
 from .hass_engine import json_safe
 
 if TYPE_CHECKING:
-    from .manager import WorkflowManager
+    from .coordinator import WorkflowCoordinator
 
 _LOGGER = logging.getLogger(__name__)
 STREAM_EVENT = "stream_event"
 
 
 async def attach_triggers(
-    manager: WorkflowManager, definition: WorkflowDefinition, *, dry_run: bool
+    coordinator: WorkflowCoordinator, definition: WorkflowDefinition, *, dry_run: bool
 ) -> list[Problem]:
     """Validate the workflow's triggers; unless `dry_run`, attach them to start runs."""
-    hass = manager.hass
+    hass = coordinator.hass
     problems: list[Problem] = []
     configs: list[dict[str, Any]] = []
     stream_events: list[str] = []
@@ -61,7 +61,7 @@ async def attach_triggers(
 
     def start(variables: dict[str, Any], trigger: dict[str, Any]) -> None:
         try:
-            manager.start(workflow_id, variables, trigger=trigger)
+            coordinator.start(workflow_id, variables, trigger=trigger)
         except HomeAssistantError as err:
             _LOGGER.warning("Trigger did not start %s: %s", workflow_id, err)
 
@@ -110,7 +110,7 @@ async def attach_triggers(
         for remover in removers:
             remover()
 
-    manager.set_trigger_remover(workflow_id, remove_all)
+    coordinator.set_trigger_remover(workflow_id, remove_all)
     return []
 
 

@@ -78,7 +78,7 @@ class CrashHass(HassProcess):
                 "diagnostics:\n"
                 "logger:\n"
                 "  logs:\n"
-                "    custom_components.stream_workflows.manager: info\n"
+                "    custom_components.stream_workflows.coordinator: info\n"
                 "shell_command:\n"
                 f"  mark: \"/bin/sh -c 'echo {{{{ run }}}} {{{{ step }}}} >> {self.marks}'\"\n"
             )

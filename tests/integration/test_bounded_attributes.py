@@ -39,8 +39,8 @@ async def test_long_input_is_shortened_in_the_attribute(
     shown = state.attributes["inputs"]["note"]
     assert shown.startswith("xxx")
     assert len(shown) <= 256
-    manager = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
-    (run,) = manager.engine.active_runs("holder")
+    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
+    (run,) = coordinator.engine.active_runs("holder")
     assert run.variables["note"] == note  # the run itself has the whole value
     with pytest.raises(vol.Invalid) as raised:
         await hass.services.async_call(

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.stream_workflows.const import DOMAIN, STORAGE_KEY_RUNS
 from custom_components.stream_workflows.engine.history import MAX_BYTES
 
-from .test_manager_restore import start_again, stop
+from .test_coordinator_restore import start_again, stop
 from .test_setup import entity_id
 from .test_stored_workflows import deep
 
@@ -82,10 +82,10 @@ async def test_checkpoints_keep_coming_while_a_run_keeps_moving(
     with a trailing debounce nothing would be written until the run stops changing."""
     write_workflow("busy.json", BUSY)
     entry = await setup_entry()
-    manager = manager_of(hass, entry)
-    manager.run_store.max_delay = 0.1
+    coordinator = manager_of(hass, entry)
+    coordinator.run_store.max_delay = 0.1
     await hass.services.async_call(DOMAIN, "run", {"workflow_id": "busy"}, blocking=True)
-    [run] = manager.engine.runs("busy")
+    [run] = coordinator.engine.runs("busy")
     positions: set[int] = set()
     deadline = time.monotonic() + 30  # a hang guard, not a timing assertion
     while len(positions) < 3 and not run.finished and time.monotonic() < deadline:
@@ -266,11 +266,11 @@ async def test_runs_of_a_removed_workflow_are_cancelled_with_a_reason(
     path = write_workflow("hold.json", HOLD)
     write_workflow("broken.json", {**HOLD, "id": "broken", "name": "Broken"})
     entry = await setup_entry()
-    manager = manager_of(hass, entry)
+    coordinator = manager_of(hass, entry)
     for workflow_id in ("hold", "broken"):
         await hass.services.async_call(DOMAIN, "run", {"workflow_id": workflow_id}, blocking=True)
-    hold_run = manager.engine.runs("hold")[0]
-    broken_run = manager.engine.runs("broken")[0]
+    hold_run = coordinator.engine.runs("hold")[0]
+    broken_run = coordinator.engine.runs("broken")[0]
     path.unlink()
     write_workflow("broken.json", {"id": "broken", "name": "Broken", "steps": "nope"})
     await hass.services.async_call(DOMAIN, "reload", {}, blocking=True)
@@ -282,8 +282,8 @@ async def test_runs_of_a_removed_workflow_are_cancelled_with_a_reason(
             for e in run.history.as_dicts()
         )
         assert f"Run {run.run_id} of {run.definition.id} is cancelled" in caplog.text
-    assert manager.engine.runs() == []
-    await manager.run_store.async_flush()
+    assert coordinator.engine.runs() == []
+    await coordinator.run_store.async_flush()
     assert saved_runs(hass_storage) == []  # nothing left to come back after a restart
 
 
@@ -315,9 +315,9 @@ async def test_a_run_that_cannot_be_encoded_never_stops_the_others(
     entry = await setup_entry()
     for workflow_id in ("odd", "hold"):
         await hass.services.async_call(DOMAIN, "run", {"workflow_id": workflow_id}, blocking=True)
-    manager = manager_of(hass, entry)
-    await manager.run_store.async_flush()
-    [odd] = manager.engine.runs("odd")
+    coordinator = manager_of(hass, entry)
+    await coordinator.run_store.async_flush()
+    [odd] = coordinator.engine.runs("odd")
     assert [saved["workflow_id"] for saved in saved_runs(hass_storage)] == ["odd", "hold"]
     # the odd run is saved without what cannot be, and says so
     assert saved_runs(hass_storage)[0]["variables"] == {}

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.stream_workflows.const import DOMAIN, STORAGE_KEY_RUNS
 
-from .test_manager_restore import start_again, stop
+from .test_coordinator_restore import start_again, stop
 from .test_setup import entity_id
 
 
@@ -113,8 +113,8 @@ async def test_runs_wait_for_home_assistant_to_finish_starting(
             await booting.async_block_till_done()
             sensor = entity_id(booting, "sensor", "raid_workflow_state")
             assert booting.states.get(sensor).state == "wait_for_raid"  # the saved state
-            manager = booting.config_entries.async_get_entry(entry.entry_id).runtime_data
-            assert manager.engine.runs() == []  # not resumed before Home Assistant has started
+            coordinator = booting.config_entries.async_get_entry(entry.entry_id).runtime_data
+            assert coordinator.engine.runs() == []  # not resumed before Home Assistant has started
         finally:
             await booting.async_stop(force=True)
             await context.__aexit__(None, None, None)

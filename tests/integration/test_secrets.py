@@ -93,12 +93,12 @@ async def test_diagnostics_redact_by_pattern_and_marked_secrets(
 async def test_history_and_checkpoint_hold_no_secret(
     hass: HomeAssistant, hass_storage: dict[str, Any], leaky_run: MockConfigEntry
 ) -> None:
-    manager = leaky_run.runtime_data
-    [run] = manager.engine.runs("leaky")
+    coordinator = leaky_run.runtime_data
+    [run] = coordinator.engine.runs("leaky")
     history = repr(run.history.as_dicts())
     assert leaked(history) == []
     assert "in public-channel" in history
-    await manager.run_store.async_flush()
+    await coordinator.run_store.async_flush()
     saved = repr(hass_storage[STORAGE_KEY_RUNS])
     assert leaked(saved) == []
     assert "config" not in repr(hass_storage[STORAGE_KEY_RUNS]["data"]["runs"][0]["variables"])
@@ -109,7 +109,7 @@ async def test_history_and_checkpoint_hold_no_secret(
 async def test_logs_hold_no_secret(
     hass: HomeAssistant, leaky_run: MockConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    logging.getLogger("custom_components.stream_workflows.manager").error(
+    logging.getLogger("custom_components.stream_workflows.coordinator").error(
         "a message with %s", SECRETS["obs_password"]
     )
     # the run logged while the fixture set it up
@@ -148,8 +148,8 @@ async def test_options_mark_shared_variables_secret(hass: HomeAssistant, setup_e
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options["secret_variables"] == ["config.room"]
-    manager = entry.runtime_data
-    assert manager.secrets.redact("the room is pin-0000-9999") == f"the room is {REDACTED}"
+    coordinator = entry.runtime_data
+    assert coordinator.secrets.redact("the room is pin-0000-9999") == f"the room is {REDACTED}"
     # The form offers the shared variables' dotted names to pick from.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     schema = result["data_schema"].schema

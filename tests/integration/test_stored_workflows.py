@@ -21,7 +21,7 @@ from custom_components.stream_workflows.const import (
     STORAGE_VERSION,
 )
 
-from .test_manager_restore import start_again, stop
+from .test_coordinator_restore import start_again, stop
 from .test_setup import entity_id
 
 BAD_TRIGGER = {"trigger": "state", "entity_id": 5}

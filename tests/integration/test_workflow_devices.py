@@ -45,7 +45,7 @@ async def test_a_renamed_entity_still_targets_its_workflow(
         entity_id(hass, "sensor", "raid_workflow_state"), new_entity_id="sensor.my_raid"
     )
     await hass.async_block_till_done()
-    # Found: the manager then says the workflow is not running (not "not a workflow's").
+    # Found: the coordinator then says the workflow is not running (not "not a workflow's").
     with pytest.raises(ServiceValidationError):
         await hass.services.async_call(
             DOMAIN, "cancel", {"entity_id": ["sensor.my_raid"]}, blocking=True

@@ -125,9 +125,9 @@ async def test_run_of_a_removed_workflow_is_dropped(
     context, hass2 = await start_again(config_dir, entry)
     try:
         assert "could not be restored: the workflow no longer exists" in caplog.text
-        manager = hass2.config_entries.async_get_entry(entry.entry_id).runtime_data
-        assert list(manager.engine.runs()) == []
-        assert set(manager.workflows) == {"other"}
+        coordinator = hass2.config_entries.async_get_entry(entry.entry_id).runtime_data
+        assert list(coordinator.engine.runs()) == []
+        assert set(coordinator.workflows) == {"other"}
     finally:
         await stop(context, hass2)
 

@@ -1,4 +1,4 @@
-"""The workflow manager: Home Assistant's side of the engine ("the coordinator").
+"""The workflow coordinator: Home Assistant's side of the engine ("the coordinator").
 
 It loads workflows from files and storage, owns the engine and its runs, mirrors each
 workflow's live state into a `WorkflowView` that entities read, pushes every change to them in
@@ -122,7 +122,7 @@ class WorkflowView:
 type WorkflowsAddedCallback = Callable[[list[str]], None]
 
 
-class WorkflowManager:
+class WorkflowCoordinator:
     """Owns the engine and everything Home Assistant shows of it."""
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
@@ -463,7 +463,7 @@ class WorkflowManager:
         await self.async_reload()
 
     async def _save_documents(self, documents: dict[str, Any]) -> None:
-        """Write the stored workflows; only once written do they become the manager's."""
+        """Write the stored workflows; only once written do they become the coordinator's."""
         try:
             await self._workflow_store.async_save_checked(documents)
         except StoreWriteError as err:

@@ -17,10 +17,9 @@ from typing import Any
 from .config import DEFAULT_SHOW_RESULT_FOR, DialConfig, KeyConfig
 from .ha_client import EntityState
 from .ha_link import HomeAssistantLink
-from .looks import FINISHED, STATUS_ICONS, look
+from .looks import ACTIVE, FINISHED, STATUS_ICONS, look
 from .render import KeyView, hex_colour
 
-ACTIVE = ("running", "queued")
 REHEARSAL_BADGE = "REHEARSAL"
 
 

@@ -36,6 +36,8 @@ LOOKS: dict[str, Look] = {
     "off": Look((38, 42, 51), word="off"),
 }
 FINISHED = ("succeeded", "done_with_errors", "failed", "cancelled")
+# A run that is under way: its key shows the current state and counts a wait down.
+ACTIVE = ("running", "queued")
 
 STATUS_COLOURS: dict[str, RGB] = {name: look.colour for name, look in LOOKS.items()}
 STATUS_ICONS: dict[str, str] = {name: look.icon for name, look in LOOKS.items() if look.icon}

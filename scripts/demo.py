@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from local_peers.discord_server import BOT_TOKEN, WEBHOOK_CHANNEL, DiscordPeer  # noqa: E402
+from local_peers.hass_login import login_access_token  # noqa: E402
 from local_peers.received_page import Received, ReceivedPage  # noqa: E402
 from local_peers.twitch_server import CLIENT_ID, CLIENT_SECRET, TwitchPeer  # noqa: E402
 
@@ -219,31 +220,8 @@ class HomeAssistant:
         raise SystemExit(f"Home Assistant did not start on {self.url} within {within:g} s")
 
     async def access_token(self) -> str:
-        client_id = f"{self.url}/"
         async with aiohttp.ClientSession() as session:
-            async with session.post(
-                f"{self.url}/auth/login_flow",
-                json={
-                    "client_id": client_id,
-                    "handler": ["homeassistant", None],
-                    "redirect_uri": client_id,
-                },
-            ) as resp:
-                flow = await resp.json()
-            async with session.post(
-                f"{self.url}/auth/login_flow/{flow['flow_id']}",
-                json={"username": USER, "password": PASSWORD, "client_id": client_id},
-            ) as resp:
-                result = await resp.json()
-            async with session.post(
-                f"{self.url}/auth/token",
-                data={
-                    "grant_type": "authorization_code",
-                    "code": result["result"],
-                    "client_id": client_id,
-                },
-            ) as resp:
-                return str((await resp.json())["access_token"])
+            return await login_access_token(session, self.url, USER, PASSWORD)
 
     async def command(self, message: dict[str, Any], token: str | None = None) -> Any:
         async with (

@@ -28,6 +28,8 @@ from typing import Any
 
 import aiohttp
 
+from local_peers.hass_login import login_access_token
+
 REPO = Path(__file__).resolve().parents[2]
 HASS = REPO / ".venv" / "bin" / "hass"
 REAL_INTEGRATION = True
@@ -237,31 +239,8 @@ input_boolean:
     # -- websocket helpers (each runs in its own short-lived event loop) ------------------
 
     async def _create_token(self) -> str:
-        client_id = f"{self.url}/"
         async with aiohttp.ClientSession() as session:
-            async with session.post(
-                f"{self.url}/auth/login_flow",
-                json={
-                    "client_id": client_id,
-                    "handler": ["homeassistant", None],
-                    "redirect_uri": client_id,
-                },
-            ) as resp:
-                flow = await resp.json()
-            async with session.post(
-                f"{self.url}/auth/login_flow/{flow['flow_id']}",
-                json={"username": USER, "password": PASSWORD, "client_id": client_id},
-            ) as resp:
-                result = await resp.json()
-            async with session.post(
-                f"{self.url}/auth/token",
-                data={
-                    "grant_type": "authorization_code",
-                    "code": result["result"],
-                    "client_id": client_id,
-                },
-            ) as resp:
-                access = (await resp.json())["access_token"]
+            access = await login_access_token(session, self.url, USER, PASSWORD)
             async with session.ws_connect(f"{self.url}/api/websocket") as ws:
                 await ws.receive_json()
                 await ws.send_json({"type": "auth", "access_token": access})

@@ -26,6 +26,7 @@ from .const import CONF_VARIABLES, DOMAIN
 from .coordinator import WorkflowCoordinator
 from .redaction import install_log_filter, remove_log_filter
 from .services import async_register_services
+from .sharing_services import async_register_sharing_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: dict[str, list[Platform]] = {
@@ -42,6 +43,7 @@ type StreamWorkflowsConfigEntry = ConfigEntry[Any]
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions."""
     async_register_services(hass)
+    async_register_sharing_services(hass)
     return True
 
 

@@ -21,6 +21,9 @@ from ..engine.loading import json_ready
 from ..engine.model import Shape, WorkflowDefinition
 from .arguments import UsageError, plan_from, variables_from
 from .output import print_rehearsal
+from .sharing_commands import COMMANDS as SHARING_COMMANDS
+from .sharing_commands import add_commands as add_sharing_commands
+from .sharing_commands import run_command as run_sharing_command
 from .simulate import rehearse
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -84,6 +87,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _validate(args.files)
         if args.command == "simulate":
             return _simulate(args)
+        if args.command in SHARING_COMMANDS:
+            return run_sharing_command(args)
         return _graph(args.file)
     except UsageError as err:
         parser.print_usage(sys.stderr)
@@ -126,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true", help="print one JSON object")
     graph = commands.add_parser("graph", help="print a Mermaid flowchart of a workflow")
     graph.add_argument("file", metavar="FILE", type=Path)
+    add_sharing_commands(commands)
     return parser
 
 

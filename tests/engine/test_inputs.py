@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 
 from custom_components.stream_workflows.adapters import default_registry
-from custom_components.stream_workflows.engine import load_definition
+from custom_components.stream_workflows.engine import (
+    InputError,
+    WorkflowEngine,
+    load_definition,
+    parse_text,
+)
 from custom_components.stream_workflows.engine.inputs import (
     INPUT_TYPES,
     selector_for,
@@ -63,3 +68,41 @@ def test_validation_refuses_a_type_not_in_the_table() -> None:
         "steps": [{"id": "a", "service": "internal", "action": "noop"}],
     }
     assert any("inputs.value.type" in problem for problem in problems_of(raw))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_number_is_finite(value: float) -> None:
+    assert not type_matches("number", value)
+    assert not type_matches("integer", value)
+    assert type_matches("number", 1e300)
+
+
+@pytest.mark.parametrize("written", [".nan", ".inf", "-.inf"])
+def test_a_non_finite_default_is_a_located_problem(written: str) -> None:
+    text = (
+        "id: typed\ninputs:\n  level:\n    type: number\n"
+        f"    default: {written}\nsteps:\n  - id: a\n    service: internal\n    action: noop\n"
+    )
+    document, parsed = parse_text(text, "yaml")
+    assert parsed == []
+    definition, problems = load_definition(document, default_registry())
+    assert definition is None
+    [problem] = [p.format() for p in problems]
+    assert problem.startswith("inputs.level.default: ")
+    assert "finite number" in problem
+
+
+async def test_a_non_finite_given_number_names_its_input() -> None:
+    engine = WorkflowEngine(default_registry())
+    definition, _ = load_definition(
+        {
+            "id": "typed",
+            "inputs": {"level": {"type": "number"}},
+            "steps": [{"id": "a", "service": "internal", "action": "noop"}],
+        },
+        default_registry(),
+    )
+    assert definition is not None
+    with pytest.raises(InputError, match="input 'level' must be a finite number, got nan"):
+        engine.start(definition, {"level": float("nan")})
+    assert engine.runs() == []

@@ -66,3 +66,44 @@ def test_the_command_line_is_imported_by_nothing_of_the_integration() -> None:
         for level, module in imports(path):
             assert not (level > 0 and module.split(".")[-1] == "cli"), path
             assert not module.startswith("custom_components.stream_workflows.cli"), path
+
+
+def engine_graph() -> dict[str, set[str]]:
+    """Module -> the engine modules it imports (`from .x import`, `from . import x`)."""
+    graph: dict[str, set[str]] = {}
+    for path in ENGINE.glob("*.py"):
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    found.add(node.module.partition(".")[0])
+                else:
+                    found.update(alias.name for alias in node.names)
+        graph[path.stem] = found - {path.stem}
+    return graph
+
+
+def reaches(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), set()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+RUN_MODULES = ("run", "run_types", "run_host")
+
+
+@pytest.mark.parametrize("module", RUN_MODULES)
+def test_the_run_modules_never_reach_the_engine(module: str) -> None:
+    """The run depends on its host protocol, never on `engine.py`: no circle."""
+    assert "engine" not in reaches(engine_graph(), module)
+
+
+def test_no_engine_module_reaches_itself() -> None:
+    graph = engine_graph()
+    circles = sorted(name for name in graph if name in reaches(graph, name))
+    assert circles == []

@@ -20,7 +20,7 @@ from .adapter import AdapterRegistry, humanize_invalid
 from .built_ins import BUILT_INS
 from .conditions import COMPARE_OPERATORS
 from .errors import ActionError, DefinitionError, Problem, Severity
-from .inputs import INPUT_TYPES, type_matches
+from .inputs import INPUT_TYPES, type_problem
 from .loading import MAX_FILE_BYTES, SUFFIXES, parse_text, plain_value, read_document
 from .model import (
     ActionDef,
@@ -363,10 +363,12 @@ class _Builder:
             if checked is None:
                 continue
             kind = checked.get("type")
-            if "default" in checked and not type_matches(kind, checked["default"]):
+            wrong = type_problem(kind, checked["default"]) if "default" in checked else None
+            if wrong is not None:
                 self.error(
                     child(path, "default"),
-                    f"the default {checked['default']!r} does not match the input's type '{kind}'",
+                    f"the default {checked['default']!r} does not match the input's type "
+                    f"'{kind}'" + (f": it {wrong}" if "finite" in wrong else ""),
                 )
             inputs[name] = InputDef(
                 name=name,

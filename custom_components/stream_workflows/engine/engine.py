@@ -14,7 +14,7 @@ from .clock import Clock, RealClock
 from .conditions import TemplateEvaluator
 from .errors import InputError, RunRejectedError
 from .events import EventHub, LocalEventHub
-from .inputs import type_matches
+from .inputs import type_problem
 from .limits import LimitError, measure
 from .model import ActionDef, RunMode, WorkflowDefinition
 from .run import RehearsalPlan, Run, RunListener, RunStatus
@@ -130,7 +130,10 @@ class WorkflowEngine:
         problems: list[str] = []
         for name, spec in definition.inputs.items():
             if name in given:
-                if not type_matches(spec.type, given[name]):
+                wrong = type_problem(spec.type, given[name])
+                if wrong is not None and "finite" in wrong:
+                    problems.append(f"input '{name}' {wrong}")
+                elif wrong is not None:
                     shown = repr(given[name])
                     shown = shown if len(shown) <= 80 else shown[:79] + "…"
                     problems.append(f"input '{name}' must be a {spec.type}, got {shown}")
@@ -201,7 +204,9 @@ class WorkflowEngine:
             queue.remove(run)
 
     def run_finished(self, run: Run) -> None:
-        """Forget a finished run and start the next queued one of its workflow."""
+        """Forget a finished run (out of its queue, if it was cancelled there) and start the
+        next queued one of its workflow."""
+        self.dequeue(run)
         self._runs.pop(run.run_id, None)
         queue = self._queues.get(run.definition.id)
         if queue and not self.active_runs(run.definition.id):

@@ -7,6 +7,7 @@ imports nothing of Home Assistant; its per-workflow actions show their fields wi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -22,7 +23,10 @@ class InputType:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A number that is finite: NaN and Infinity are no value a workflow can use."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def _integer(value: Any) -> bool:
@@ -46,6 +50,15 @@ def type_matches(kind: str | None, value: Any) -> bool:
     """Whether `value` is of input type `kind`; an input without a type takes anything."""
     declared = INPUT_TYPES.get(kind or "")
     return declared is None or declared.check(value)
+
+
+def type_problem(kind: str | None, value: Any) -> str | None:
+    """Why `value` is not of input type `kind` (None when it is), in plain words."""
+    if type_matches(kind, value):
+        return None
+    if kind in ("number", "integer") and isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite {kind}, got {value!r} (NaN and Infinity are refused)"
+    return f"must be a{'n' if kind in ('integer', 'object') else ''} {kind}"
 
 
 def selector_for(kind: str | None) -> dict[str, Any]:

@@ -15,10 +15,8 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import voluptuous as vol
 
@@ -41,10 +39,17 @@ from .model import (
     WorkflowDefinition,
 )
 from .numbers import MAX_WAIT_SECONDS
+from .run_host import RunHost
+from .run_types import (
+    ActionDispatch,
+    InvalidParamsError,
+    RehearsalPlan,
+    RunChange,
+    RunError,
+    RunFailedError,
+    RunStatus,
+)
 from .template import lookup, render
-
-if TYPE_CHECKING:
-    from .engine import WorkflowEngine
 
 _LOGGER = logging.getLogger(__name__)
 SNAPSHOT_VERSION = 2  # 2: only the run's own variables (1: all of them)
@@ -53,82 +58,7 @@ YIELD_EVERY = 64  # steps in a row without suspending before a run yields to the
 MAX_HANDLED_ERRORS = 100  # a run keeps its latest handled errors (a loop may fail every turn)
 
 
-class RunStatus(StrEnum):
-    """Where a run is in its life."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    PAUSED = "paused"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def finished(self) -> bool:
-        return self in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
-
-
-class RunChange(StrEnum):
-    """What a listener is told about."""
-
-    STARTED = "started"
-    STEP_ENTERED = "step_entered"
-    ACTION_STARTED = "action_started"
-    WAITING = "waiting"
-    STEP_LEFT = "step_left"
-    ERROR_HANDLED = "error_handled"  # a step failed and the run got past it (detail: RunError)
-    PAUSED = "paused"
-    RESUMED = "resumed"
-    FINISHED = "finished"
-
-
-@dataclass(frozen=True, slots=True)
-class RunError:
-    """Why a step failed: the step, a short machine-readable type, and a readable message.
-
-    `handled` says how a run got past an error it survived (`route: end_stream` for an
-    error or timeout route, `continued` for continue_on_error / error_policy continue);
-    None for the error that failed the run.
-    """
-
-    step: str | None
-    type: str
-    message: str
-    handled: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        found = {"step": self.step, "type": self.type, "message": self.message}
-        if self.handled is not None:
-            found["handled"] = self.handled
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class ActionDispatch:
-    """One action handed to its adapter (every attempt counts)."""
-
-    step: str
-    service: str
-    action: str
-    params: Mapping[str, Any]
-    attempt: int
-
-
-@dataclass(slots=True)
-class RehearsalPlan:
-    """Rehearsal overrides by step id: an outcome to force, or a result to return."""
-
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-    results: dict[str, Any] = field(default_factory=dict)
-
-
 RunListener = Callable[["Run", RunChange, Any], None]
-
-
-class _RunFailedError(Exception):
-    def __init__(self, error: RunError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 class _StepContext:
@@ -158,7 +88,7 @@ class _StepContext:
 
     @property
     def events(self) -> EventHub:
-        return self._run.engine.events
+        return self._run.host.events
 
     def now(self) -> datetime:
         return self._run.clock.now()
@@ -192,11 +122,11 @@ class Run:
         "active",
         "clock",
         "definition",
-        "engine",
         "error",
         "errors",
         "finished_at",
         "history",
+        "host",
         "path",
         "plan",
         "position",
@@ -212,7 +142,7 @@ class Run:
 
     def __init__(
         self,
-        engine: WorkflowEngine,
+        host: RunHost[Run],
         definition: WorkflowDefinition,
         run_id: str,
         variables: dict[str, Any],
@@ -221,18 +151,18 @@ class Run:
         plan: RehearsalPlan | None = None,
         trigger: Mapping[str, Any] | None = None,
     ) -> None:
-        self.engine = engine
+        self.host = host
         self.definition = definition
         self.run_id = run_id
         self.variables = variables
         self.rehearsal = rehearsal
         self.plan = plan if rehearsal else None
         self.trigger = dict(trigger) if trigger else None
-        self.clock: Clock = engine.clock
+        self.clock: Clock = host.clock
         self.status = RunStatus.QUEUED
         self.results: dict[str, Any] = {}
         self.path: list[str] = []
-        self.history: History = History(engine.max_history, engine.redact)
+        self.history: History = History(host.max_history, host.redact)
         self.error: RunError | None = None
         self.errors: list[RunError] = []
         self.started_at = self.clock.now()
@@ -319,7 +249,6 @@ class Run:
         if self.status.finished or self.position.get("final") is not None:
             return False
         if self.status is RunStatus.QUEUED:
-            self.engine.dequeue(self)
             self._finish(RunStatus.CANCELLED)
             return True
         if not route:
@@ -375,7 +304,7 @@ class Run:
             self._main(),
             loop=asyncio.get_running_loop(),
             name=f"stream_workflows run {self.definition.id} {self.run_id}",
-            eager_start=self.engine.eager_start,
+            eager_start=self.host.eager_start,
         )
         if not self._task.done():
             self._task.add_done_callback(self._task_done)
@@ -413,7 +342,7 @@ class Run:
             self._cancel_requested = False
             self._uncancel()
             status = RunStatus.CANCELLED
-        except _RunFailedError as failure:
+        except RunFailedError as failure:
             self.error = failure.error
             status = RunStatus.FAILED
         except Exception as err:  # a bug must never leave a run stuck "running"
@@ -451,7 +380,7 @@ class Run:
         )
         if self._done is not None and not self._done.done():
             self._done.set_result(status)
-        self.engine.run_finished(self)
+        self.host.run_finished(self)
         self._notify(RunChange.FINISHED)
 
     def _uncancel(self) -> None:
@@ -460,7 +389,7 @@ class Run:
             task.uncancel()
 
     def _notify(self, change: RunChange, detail: Any = None) -> None:
-        listener = self.engine.listener
+        listener = self.host.listener
         if listener is not None:
             listener(self, change, detail)
 
@@ -486,7 +415,7 @@ class Run:
             self._announce(known)
             if final is not None:
                 if final is RunStatus.FAILED:
-                    raise _RunFailedError(self.error or self._failure(state.step.id, outcome))
+                    raise RunFailedError(self.error or self._failure(state.step.id, outcome))
                 return final
             assert target is not None
             name = target
@@ -548,7 +477,7 @@ class Run:
             f"no '{event}' transition of state '{state.name}' matched and there is no default",
         )
         self._last_error = self.error = error
-        raise _RunFailedError(error)
+        raise RunFailedError(error)
 
     def _continues(self, step: Step) -> bool:
         return step.continue_on_error or self.definition.error_policy is ErrorPolicy.CONTINUE
@@ -581,7 +510,7 @@ class Run:
         if outcome is Outcome.CANCEL:
             return RunStatus.CANCELLED
         if outcome is not Outcome.SUCCESS:
-            raise _RunFailedError(self._failure("", outcome))
+            raise RunFailedError(self._failure("", outcome))
         return RunStatus.SUCCEEDED
 
     async def _run_steps(
@@ -718,7 +647,7 @@ class Run:
                 await self._cancel_tasks(running)
                 raise failure
         if any(state == "failed" for state in done.values()):
-            raise _RunFailedError(self.error or self._failure("", Outcome.ERROR))
+            raise RunFailedError(self.error or self._failure("", Outcome.ERROR))
         return RunStatus.SUCCEEDED
 
     @staticmethod
@@ -809,7 +738,7 @@ class Run:
         info = self.active.get(step.id)
         if info is None:
             info = self.active[step.id] = {"attempt": 0}
-        registry = self.engine.registry
+        registry = self.host.registry
         adapter = registry.get(action.service)
         try:
             spec = registry.spec(action.service, action.action)
@@ -868,14 +797,14 @@ class Run:
                 info.pop("in_flight", None)
                 self.history.add(self.clock.now(), "action_cancelled", step.id)
                 return Outcome.CANCEL
-            except (TemplateError, _InvalidParamsError) as err:
+            except (TemplateError, InvalidParamsError) as err:
                 return self._fail(step, err, started)
             except Exception as err:
                 failure = err if isinstance(err, ActionError) else _wrap(err)
                 retry = action.retry
                 if retry is not None and attempt <= retry.max_attempts:
                     try:
-                        delay = _checked_seconds(retry.delay(attempt, self.engine.random()))
+                        delay = _checked_seconds(retry.delay(attempt, self.host.random()))
                     except (ArithmeticError, ValueError, ActionError) as delay_error:
                         # never round again on a delay that cannot be waited: fail the step
                         return self._fail(
@@ -917,7 +846,7 @@ class Run:
 
     def _params(self, action: ActionDef, spec: ActionSpec) -> Mapping[str, Any]:
         if not action.templated:
-            return self.engine.static_params(action, spec)
+            return self.host.static_params(action, spec)
         rendered = render(action.params, self.resolve)
         try:
             validated: Mapping[str, Any] = spec.params(rendered)
@@ -926,7 +855,7 @@ class Run:
                 f"{'.'.join(str(p) for p in invalid.path) or 'params'}: {humanize_invalid(invalid)}"
                 for invalid in err.errors
             )
-            raise _InvalidParamsError(f"invalid parameters after substitution: {problems}") from err
+            raise InvalidParamsError(f"invalid parameters after substitution: {problems}") from err
         return validated
 
     def _dispatched(
@@ -943,7 +872,7 @@ class Run:
             step.id,
             {"service": action.service, "action": action.action, "attempt": attempt},
         )
-        if self.engine.listener is not None:
+        if self.host.listener is not None:
             self._notify(
                 RunChange.ACTION_STARTED,
                 ActionDispatch(step.id, action.service, action.action, params, attempt),
@@ -1088,13 +1017,13 @@ class Run:
 
     def _test(self, condition: Condition, step_id: str) -> bool:
         try:
-            return evaluate(condition, self.resolve, self.scope, self.engine.templates)
+            return evaluate(condition, self.resolve, self.scope, self.host.templates)
         except ActionError as err:
             error = RunError(step_id, err.error_type, f"condition: {err}")
         except Exception as err:  # whatever a value does in a comparison: this step's error
             error = RunError(step_id, "condition_error", f"condition: {type(err).__name__}: {err}")
         self._last_error = self.error = error
-        raise _RunFailedError(error)
+        raise RunFailedError(error)
 
     # -- snapshots ----------------------------------------------------------------------
 
@@ -1102,7 +1031,7 @@ class Run:
         """Before an external action is dispatched, let the host make the run durable with
         the action marked in flight: restored after a crash, the action then follows
         `interrupted_action` instead of running again as if it never started."""
-        gate = self.engine.before_dispatch
+        gate = self.host.before_dispatch
         if gate is None:
             return
         try:
@@ -1117,10 +1046,10 @@ class Run:
         """What this run needs to continue elsewhere, as JSON-ready data.
 
         Compact: of the variables only the run's own (its inputs and what it changed), not
-        the shared variables and the definition's, which `WorkflowEngine.restore` reads again.
-        Secret values (`engine.redact`) are taken out of the texts it holds.
+        the shared variables and the definition's, which the host reads again on restore.
+        Secret values (`host.redact`) are taken out of the texts it holds.
         """
-        redact = self.engine.redact
+        redact = self.host.redact
         active = {
             step: {
                 key: (value.isoformat() if isinstance(value, datetime) else value)
@@ -1136,7 +1065,7 @@ class Run:
             "status": self.status.value,
             "rehearsal": self.rehearsal,
             "trigger": self.trigger,
-            "variables": own_variables(self.engine.base_variables(self.definition), self.variables),
+            "variables": own_variables(self.host.base_variables(self.definition), self.variables),
             "results": self.results,
             "path": list(self.path),
             "position": _copy(self.position),
@@ -1170,9 +1099,9 @@ class Run:
             self._last_error = RunError(**data["last_error"])
         self.history = History.from_dicts(
             data["history"],
-            self.engine.max_history,
+            self.host.max_history,
             data.get("history_dropped", 0),
-            self.engine.redact,
+            self.host.redact,
         )
         now = self.clock.now()
         for step, saved in data["active"].items():
@@ -1224,10 +1153,6 @@ def own_variables(base: Mapping[str, Any], values: Mapping[str, Any]) -> dict[st
                 continue
         own[key] = value
     return own
-
-
-class _InvalidParamsError(ActionError):
-    error_type = "invalid_params"
 
 
 _RESERVED_EVENTS = frozenset(outcome.value for outcome in Outcome)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
@@ -52,7 +52,7 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
 
     @callback
-    def add(workflow_ids: list[str]) -> None:
+    def add(workflow_ids: Iterable[str]) -> None:
         async_add_entities(
             WorkflowButton(coordinator, workflow_id, description)
             for workflow_id in workflow_ids
@@ -60,7 +60,9 @@ async def async_setup_entry(
         )
 
     add(list(coordinator.workflows))
-    entry.async_on_unload(coordinator.async_add_workflows_listener(add))
+    entry.async_on_unload(
+        coordinator.async_add_workflows_listener(lambda change: add(change.added))
+    )
 
 
 class WorkflowButton(WorkflowEntity, ButtonEntity):

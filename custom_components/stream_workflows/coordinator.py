@@ -55,11 +55,10 @@ from .hass_engine import HassEventHub, hass_clock, rehearsal_clock, template_eva
 from .outcomes import RehearsalCalls, async_notify_outcome, log_handled_error, wants_notification
 from .redaction import Secrets
 from .run_store import RunStore
-from .services_per_workflow import register_workflow_service, remove_workflow_service
 from .sources import WorkflowSource, check_ids, load_folder, load_stored
 from .state_errors import WorkflowStateError
 from .stored_workflows import check_document, refuse_oversized
-from .triggers import attach_triggers
+from .triggers import async_attach_triggers, validate_triggers
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -119,7 +118,20 @@ class WorkflowView:
         self.last_triggered = _parse_time(data.get("last_triggered"))
 
 
-type WorkflowsAddedCallback = Callable[[list[str]], None]
+@dataclass(frozen=True, slots=True)
+class WorkflowsChanged:
+    """What a reload (or the coordinator's stop) changed, by workflow id.
+
+    `added`: new workflows (their entities are to be added); `installed`: every workflow
+    (re)installed, the added ones included; `removed`: workflows taken out (at stop: all).
+    """
+
+    added: tuple[str, ...] = ()
+    installed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+type WorkflowsChangedCallback = Callable[[WorkflowsChanged], None]
 
 
 class WorkflowCoordinator:
@@ -146,7 +158,10 @@ class WorkflowCoordinator:
         self._unwritten: dict[str, Run] = {}  # workflow id -> the run that changed last
         self._write_handle: asyncio.Handle | None = None
         self.rehearsals = RehearsalCalls()
-        self._added_listeners: list[WorkflowsAddedCallback] = []
+        self._workflows_listeners: list[WorkflowsChangedCallback] = []
+        self._run_listeners: list[Callable[[Run, RunChange], None]] = []
+        # run id -> ((errors' count, error), redacted error, redacted errors) of its last event
+        self._fired_errors: dict[str, tuple[tuple[int, Any], Any, list[Any]]] = {}
         # Secret shared variables are taken out of histories (and diagnostics, logs, exports).
         self.secrets = Secrets()
         self.update_secrets()
@@ -260,8 +275,7 @@ class WorkflowCoordinator:
         for remove in self._triggers.values():
             remove()
         self._triggers.clear()
-        for workflow_id in self.workflows:
-            remove_workflow_service(self.hass, workflow_id)
+        self._tell_workflows_changed(WorkflowsChanged(removed=tuple(self.workflows)))
         runs = self.engine.runs()
         # Stopped first, then saved: a run stopped while its action waited for its
         # checkpoint is saved with that action not dispatched.
@@ -291,18 +305,21 @@ class WorkflowCoordinator:
         by_id = check_ids(sources)
         for workflow_id, source in list(by_id.items()):
             assert source.definition is not None
-            problems = await attach_triggers(self, source.definition, dry_run=True)
+            problems = await validate_triggers(self.hass, source.definition)
             if problems:
                 source.problems.extend(problems)
                 source.definition = None
                 del by_id[workflow_id]
         new = {workflow_id: source.definition for workflow_id, source in by_id.items()}
         old = dict(self.workflows)
+        removed: list[str] = []
         for workflow_id in set(old) - set(new):
             await self._remove_workflow(
                 workflow_id, "its workflow was removed or is no longer valid"
             )
+            removed.append(workflow_id)
         added: list[str] = []
+        installed: list[str] = []
         for workflow_id, definition in new.items():
             assert definition is not None
             previous = old.get(workflow_id)
@@ -318,14 +335,22 @@ class WorkflowCoordinator:
                 )
                 source.definition = None
                 await self._remove_workflow(workflow_id, "it could not be set up")
+                if previous is not None:
+                    removed.append(workflow_id)
                 continue
+            installed.append(workflow_id)
             if previous is None:
                 added.append(workflow_id)
         self.sources = sources
         self._update_issues(sources)
-        if added:
-            for listener in list(self._added_listeners):
-                listener(added)
+        if added or installed or removed:
+            self._tell_workflows_changed(
+                WorkflowsChanged(tuple(added), tuple(installed), tuple(removed))
+            )
+
+    def _tell_workflows_changed(self, change: WorkflowsChanged) -> None:
+        for listener in list(self._workflows_listeners):
+            listener(change)
 
     async def _install(self, definition: WorkflowDefinition) -> None:
         self.workflows[definition.id] = definition
@@ -346,16 +371,15 @@ class WorkflowCoordinator:
                 name=definition.name,
                 model=device_model(definition),
             )
-        register_workflow_service(self, definition)
         if remove := self._triggers.pop(definition.id, None):
             remove()
-        problems = await attach_triggers(self, definition, dry_run=False)
-        if problems:
-            raise HomeAssistantError("; ".join(problem.format() for problem in problems))
-        self._notify(definition.id)
+        workflow_id = definition.id
 
-    def set_trigger_remover(self, workflow_id: str, remove: CALLBACK_TYPE) -> None:
-        self._triggers[workflow_id] = remove
+        def start(variables: dict[str, Any], trigger: dict[str, Any]) -> None:
+            self.start(workflow_id, variables, trigger=trigger)
+
+        self._triggers[workflow_id] = await async_attach_triggers(self.hass, definition, start)
+        self._notify(workflow_id)
 
     async def _remove_workflow(self, workflow_id: str, reason: str) -> None:
         """Take a workflow out. Its runs cannot go on (their steps, entities and action are
@@ -373,7 +397,6 @@ class WorkflowCoordinator:
         self.workflows.pop(workflow_id, None)
         if remove := self._triggers.pop(workflow_id, None):
             remove()
-        remove_workflow_service(self.hass, workflow_id)
         self.views.pop(workflow_id, None)
         self._view_listeners.pop(workflow_id, None)
         device_registry = dr.async_get(self.hass)
@@ -427,7 +450,7 @@ class WorkflowCoordinator:
             check_document, document, self.registry, self._ids_of_files()
         )
         if definition is not None and not problems:
-            problems = await attach_triggers(self, definition, dry_run=True)
+            problems = await validate_triggers(self.hass, definition)
         if definition is None or problems:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -569,14 +592,43 @@ class WorkflowCoordinator:
         return remove
 
     @callback
-    def async_add_workflows_listener(self, listener: WorkflowsAddedCallback) -> CALLBACK_TYPE:
-        """Call `listener` with the ids of workflows added by a reload."""
-        self._added_listeners.append(listener)
+    @callback
+    def async_add_run_listener(self, listener: Callable[[Run, RunChange], None]) -> CALLBACK_TYPE:
+        """Call `listener(run, change)` on every change of every run; return its remover.
+
+        The listener runs synchronously on the event loop, after this coordinator has
+        projected the change onto the entity view (the write itself is coalesced to the
+        end of the loop's turn; a finished run's view is written before the listener runs)
+        and fired the bus event. It must be cheap and must not block: it runs on the hot
+        path of every transition. `RunChange.ACTION_STARTED` is passed on too. A listener
+        that raises is logged and does not stop the run or the other listeners.
+        """
+        self._run_listeners.append(listener)
 
         @callback
         def remove() -> None:
-            if listener in self._added_listeners:
-                self._added_listeners.remove(listener)
+            if listener in self._run_listeners:
+                self._run_listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def _notify_run_listeners(self, run: Run, change: RunChange) -> None:
+        for listener in tuple(self._run_listeners):
+            try:
+                listener(run, change)
+            except Exception:
+                _LOGGER.exception("A run listener failed on %s of %s", change, run.run_id)
+
+    def async_add_workflows_listener(self, listener: WorkflowsChangedCallback) -> CALLBACK_TYPE:
+        """Call `listener` with a `WorkflowsChanged` at the end of every reload that changed
+        a workflow, and at stop (every workflow removed); return its remover."""
+        self._workflows_listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            if listener in self._workflows_listeners:
+                self._workflows_listeners.remove(listener)
 
         return remove
 
@@ -627,6 +679,8 @@ class WorkflowCoordinator:
                     self.rehearsals.limit,
                 )
                 run.cancel(route=False)
+            if self._run_listeners:
+                self._notify_run_listeners(run, change)
             return
         if change is RunChange.STARTED:
             view.last_triggered = run.started_at
@@ -640,6 +694,8 @@ class WorkflowCoordinator:
             self.write_views()
         self._fire(change, run)
         self._checkpoint(run)
+        if self._run_listeners:
+            self._notify_run_listeners(run, change)
         own_clock = run.clock if run.clock is not self.engine.clock else None
         if change is RunChange.FINISHED and isinstance(own_clock, VirtualClock):
             own_clock.close()  # a rehearsal's own clock: nothing is left to time
@@ -679,15 +735,18 @@ class WorkflowCoordinator:
         view.last_error = last.as_dict() if last else None
 
     def _fire(self, change: RunChange, run: Run) -> None:
-        event_type = {
-            RunChange.STARTED: EVENT_RUN_STARTED,
-            RunChange.STEP_ENTERED: EVENT_STATE_CHANGED,
-            RunChange.PAUSED: EVENT_STATE_CHANGED,
-            RunChange.RESUMED: EVENT_STATE_CHANGED,
-            RunChange.FINISHED: EVENT_RUN_FINISHED,
-        }.get(change)
+        event_type = _EVENT_TYPES.get(change)
         if event_type is None:
             return
+        # Redacting the errors is the costly part: done again only when they change.
+        cached = self._fired_errors.get(run.run_id)
+        key = (len(run.errors), run.error)
+        if cached is None or cached[0] != key:
+            error = self.secrets.redact_data(run.error.as_dict()) if run.error else None
+            errors = [self.secrets.redact_data(item.as_dict()) for item in run.errors]
+            cached = self._fired_errors[run.run_id] = (key, error, errors)
+        if change is RunChange.FINISHED:
+            self._fired_errors.pop(run.run_id, None)
         self.hass.bus.async_fire(
             event_type,
             {
@@ -695,11 +754,20 @@ class WorkflowCoordinator:
                 "run_id": run.run_id,
                 "state": _run_state(run),
                 "status": run.status.value,
-                "error": self.secrets.redact_data(run.error.as_dict()) if run.error else None,
-                "errors": [self.secrets.redact_data(error.as_dict()) for error in run.errors],
+                "error": cached[1],
+                "errors": list(cached[2]),
                 "rehearsal": run.rehearsal,
             },
         )
+
+
+_EVENT_TYPES = {
+    RunChange.STARTED: EVENT_RUN_STARTED,
+    RunChange.STEP_ENTERED: EVENT_STATE_CHANGED,
+    RunChange.PAUSED: EVENT_STATE_CHANGED,
+    RunChange.RESUMED: EVENT_STATE_CHANGED,
+    RunChange.FINISHED: EVENT_RUN_FINISHED,
+}
 
 
 def device_model(definition: WorkflowDefinition) -> str:

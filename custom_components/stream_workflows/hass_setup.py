@@ -24,9 +24,12 @@ from .connections import (
 )
 from .const import CONF_VARIABLES, DOMAIN
 from .coordinator import WorkflowCoordinator
+from .language import async_setup_language
 from .redaction import install_log_filter, remove_log_filter
 from .services import async_register_services
+from .services_per_workflow import async_track_workflow_services
 from .sharing_services import async_register_sharing_services
+from .studio import async_setup_studio
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: dict[str, list[Platform]] = {
@@ -68,6 +71,9 @@ async def _async_setup_core(hass: HomeAssistant, entry: ConfigEntry) -> Workflow
     log_filter = install_log_filter(coordinator.secrets)
     entry.async_on_unload(lambda: remove_log_filter(log_filter))
     await coordinator.async_setup()
+    entry.async_on_unload(async_track_workflow_services(coordinator))
+    entry.async_on_unload(async_setup_language(hass, coordinator))
+    entry.async_on_unload(await async_setup_studio(hass, coordinator))
 
     async def options_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
         coordinator.engine.globals = dict(entry.options.get(CONF_VARIABLES, {}))

@@ -15,7 +15,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.helpers.service import async_set_service_schema
 
 from .const import DOMAIN
@@ -25,7 +32,26 @@ from .engine.model import InputDef
 from .engine.references import DerivedInput, derived_inputs
 
 if TYPE_CHECKING:
-    from .coordinator import WorkflowCoordinator
+    from .coordinator import WorkflowCoordinator, WorkflowsChanged
+
+
+@callback
+def async_track_workflow_services(coordinator: WorkflowCoordinator) -> CALLBACK_TYPE:
+    """Keep one action per loaded workflow: register them now, then follow every reload
+    (installed workflows are registered or re-described, removed ones go). Returns the
+    remover of the hook; the coordinator's stop removes the actions themselves."""
+    for definition in coordinator.workflows.values():
+        register_workflow_service(coordinator, definition)
+
+    @callback
+    def changed(change: WorkflowsChanged) -> None:
+        for workflow_id in change.removed:
+            remove_workflow_service(coordinator.hass, workflow_id)
+        for workflow_id in change.installed:
+            if (definition := coordinator.workflows.get(workflow_id)) is not None:
+                register_workflow_service(coordinator, definition)
+
+    return coordinator.async_add_workflows_listener(changed)
 
 
 def run_outcome(coordinator: WorkflowCoordinator, run: Run) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
@@ -26,11 +27,13 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
 
     @callback
-    def add(workflow_ids: list[str]) -> None:
+    def add(workflow_ids: Iterable[str]) -> None:
         async_add_entities(WorkflowSwitch(coordinator, workflow_id) for workflow_id in workflow_ids)
 
     add(list(coordinator.workflows))
-    entry.async_on_unload(coordinator.async_add_workflows_listener(add))
+    entry.async_on_unload(
+        coordinator.async_add_workflows_listener(lambda change: add(change.added))
+    )
 
 
 class WorkflowSwitch(WorkflowEntity, SwitchEntity):

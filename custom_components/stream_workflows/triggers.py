@@ -9,12 +9,12 @@ handled by Home Assistant's own trigger machinery.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import voluptuous as vol
 from homeassistant.const import CONF_ENABLED
-from homeassistant.core import CALLBACK_TYPE, Context, Event, callback
+from homeassistant.core import CALLBACK_TYPE, Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.trigger import async_initialize_triggers, async_validate_trigger_config
@@ -23,18 +23,36 @@ from .const import DOMAIN, EVENT_STREAM
 from .engine import Problem, WorkflowDefinition
 from .hass_engine import json_safe
 
-if TYPE_CHECKING:
-    from .coordinator import WorkflowCoordinator
-
 _LOGGER = logging.getLogger(__name__)
 STREAM_EVENT = "stream_event"
 
+type StartRun = Callable[[dict[str, Any], dict[str, Any]], None]
+"""Start a run of the workflow with `(variables, trigger)`; raises HomeAssistantError."""
 
-async def attach_triggers(
-    coordinator: WorkflowCoordinator, definition: WorkflowDefinition, *, dry_run: bool
-) -> list[Problem]:
-    """Validate the workflow's triggers; unless `dry_run`, attach them to start runs."""
-    hass = coordinator.hass
+
+async def validate_triggers(hass: HomeAssistant, definition: WorkflowDefinition) -> list[Problem]:
+    """Every problem of the workflow's triggers, each with its place; attaches nothing."""
+    problems, _configs, _events = await _validate(hass, definition)
+    return problems
+
+
+async def async_attach_triggers(
+    hass: HomeAssistant, definition: WorkflowDefinition, start: StartRun
+) -> CALLBACK_TYPE:
+    """Attach the workflow's triggers so that each calls `start`; return their remover.
+
+    Raises HomeAssistantError naming every problem when a trigger is invalid or cannot be
+    attached; nothing stays attached then.
+    """
+    problems, configs, stream_events = await _validate(hass, definition)
+    if problems:
+        raise HomeAssistantError("; ".join(problem.format() for problem in problems))
+    return await _attach(hass, definition, start, configs, stream_events)
+
+
+async def _validate(
+    hass: HomeAssistant, definition: WorkflowDefinition
+) -> tuple[list[Problem], list[dict[str, Any]], list[str]]:
     problems: list[Problem] = []
     configs: list[dict[str, Any]] = []
     stream_events: list[str] = []
@@ -45,7 +63,9 @@ async def attach_triggers(
             if not isinstance(event, str) or not event:
                 problems.append(Problem(trigger.location, "a stream_event trigger needs 'event'"))
                 continue
-            stream_events.append(event)
+            # An imported workflow's triggers start off, as Home Assistant's own do.
+            if config.get("enabled", True) is not False:
+                stream_events.append(event)
             continue
         try:
             # TRIGGER_SCHEMA renames `trigger:` to the `platform:` the trigger helpers read.
@@ -54,14 +74,22 @@ async def attach_triggers(
             problems.append(Problem(trigger.location, f"invalid trigger: {err}"))
         except Exception as err:  # a trigger platform's bug is this workflow's problem
             problems.append(Problem(trigger.location, f"invalid trigger: {_describe(err)}"))
-    if dry_run or problems:
-        return problems
+    return problems, configs, stream_events
+
+
+async def _attach(
+    hass: HomeAssistant,
+    definition: WorkflowDefinition,
+    start_run: StartRun,
+    configs: list[dict[str, Any]],
+    stream_events: list[str],
+) -> CALLBACK_TYPE:
     removers: list[CALLBACK_TYPE] = []
     workflow_id = definition.id
 
     def start(variables: dict[str, Any], trigger: dict[str, Any]) -> None:
         try:
-            coordinator.start(workflow_id, variables, trigger=trigger)
+            start_run(variables, trigger)
         except HomeAssistantError as err:
             _LOGGER.warning("Trigger did not start %s: %s", workflow_id, err)
 
@@ -101,7 +129,8 @@ async def attach_triggers(
         except Exception as err:  # never the integration's problem
             for remover in removers:
                 remover()
-            return [Problem("trigger", f"the triggers could not be attached: {_describe(err)}")]
+            problem = Problem("trigger", f"the triggers could not be attached: {_describe(err)}")
+            raise HomeAssistantError(problem.format()) from err
         if remove is not None:
             removers.append(remove)
 
@@ -110,8 +139,7 @@ async def attach_triggers(
         for remover in removers:
             remover()
 
-    coordinator.set_trigger_remover(workflow_id, remove_all)
-    return []
+    return remove_all
 
 
 def _describe(err: Exception) -> str:

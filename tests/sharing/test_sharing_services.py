@@ -153,10 +153,6 @@ async def test_import_preview_copy_replace_and_triggers_off(
     assert coordinator.stored_documents == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="triggers.py attaches stream_event triggers without reading `enabled` (lead: one line)",
-)
 async def test_an_imported_stream_event_trigger_starts_off(
     hass: HomeAssistant, setup_core: Callable[[], Any]
 ) -> None:

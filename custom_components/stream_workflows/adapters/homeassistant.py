@@ -15,7 +15,7 @@ import voluptuous as vol
 from ..engine.adapter import ActionSpec
 from .base import ConnectedAdapter
 
-HA_ACTION = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+HA_ACTION = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+")
 
 PARAMS = vol.Schema(
     {
@@ -56,7 +56,7 @@ class HomeAssistantAdapter(ConnectedAdapter):
         return {}
 
     def spec(self, action: str) -> ActionSpec | None:
-        return spec_for(action) if HA_ACTION.match(action) else None
+        return spec_for(action) if HA_ACTION.fullmatch(action) else None
 
     def describe_unknown(self, action: str) -> str:
         return f"'{action}' is not a Home Assistant action name such as 'light.turn_on'"

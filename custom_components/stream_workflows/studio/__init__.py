@@ -1,0 +1,77 @@
+"""The Studio: a panel, a card and the websocket commands behind them (DESIGN.md §9)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.hass_dict import HassKey
+
+from ..engine.run import Run, RunChange
+from .data import STUDIO, StudioData
+from .panel import async_register_frontend, async_unregister_frontend
+from .run_history import record_of
+from .sharing_ws import async_register_sharing_commands
+from .websocket_api import async_register_commands
+
+if TYPE_CHECKING:
+    from ..coordinator import WorkflowCoordinator
+
+# The changes a panel or card draws: a wait starting is one (its countdown), an action's
+# start inside a step is not.
+TOLD = frozenset(
+    {
+        RunChange.STARTED,
+        RunChange.STEP_ENTERED,
+        RunChange.WAITING,
+        RunChange.STEP_LEFT,
+        RunChange.ERROR_HANDLED,
+        RunChange.PAUSED,
+        RunChange.RESUMED,
+        RunChange.FINISHED,
+    }
+)
+_REGISTERED: HassKey[bool] = HassKey("stream_workflows_studio_ws")
+
+
+async def async_setup_studio(
+    hass: HomeAssistant, coordinator: WorkflowCoordinator
+) -> Callable[[], None]:
+    """Set the Studio up for `coordinator`; the callable returned takes it down again."""
+    if STUDIO not in hass.data:
+        studio = StudioData(hass)
+        await studio.history.async_load()
+        await studio.versions.async_load()
+        hass.data[STUDIO] = studio
+    studio = hass.data[STUDIO]
+    if not hass.data.get(_REGISTERED):
+        async_register_commands(hass)
+        hass.data[_REGISTERED] = True
+    async_register_sharing_commands(hass)
+
+    @callback
+    def run_changed(run: Run, change: RunChange) -> None:
+        # Told at the transition itself, so what subscribers see is the run's state then.
+        if change not in TOLD:
+            return
+        studio.follow(coordinator, run.run_id)
+        error = coordinator.secrets.redact_data(run.error.as_dict()) if run.error else None
+        for listener in tuple(studio.run_listeners):
+            listener(run, change, error)
+        if change is RunChange.FINISHED:
+            calls = coordinator.rehearsal_calls(run)
+            studio.history.add(record_of(run, calls, coordinator.secrets.redact_data))
+
+    removers = [coordinator.async_add_run_listener(run_changed)]
+    removers.append(coordinator.async_add_workflows_listener(studio.workflows_changed))
+    await async_register_frontend(hass)
+
+    @callback
+    def cleanup() -> None:
+        studio.workflows_changed()  # the entry goes (reload): its workflows with it
+        for remove in removers:
+            remove()
+        async_unregister_frontend(hass)
+
+    return cleanup

@@ -1,0 +1,71 @@
+"""Per-workflow version history of stored workflows, kept in a Home Assistant Store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+MAX_VERSIONS = 20
+"""Versions kept per workflow; the oldest go first."""
+MAX_WORKFLOWS = 500
+"""Workflows with a version history; the least recently saved go first."""
+STORAGE_KEY = "stream_workflows.studio_versions"
+SAVE_DELAY = 1.0
+
+
+def summary(document: dict[str, Any]) -> str:
+    """One line about a version: its name and how many steps or states it has."""
+    name = str(document.get("name") or document.get("id") or "")[:100]
+    for key in ("states", "steps"):
+        value = document.get(key)
+        if isinstance(value, dict | list):
+            return f"{name}: {len(value)} {key}"
+    return name
+
+
+class VersionHistory:
+    """Old documents of each stored workflow, newest last, numbered from 1."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        self._store: Store[dict[str, Any]] = Store(hass, 1, STORAGE_KEY)
+        self._data: dict[str, list[dict[str, Any]]] = {}
+
+    async def async_load(self) -> None:
+        stored = await self._store.async_load()
+        if isinstance(stored, dict) and isinstance(stored.get("workflows"), dict):
+            self._data = stored["workflows"]
+
+    def record(self, workflow_id: str, document: dict[str, Any]) -> int:
+        """Keep `document` as the newest version of `workflow_id`; its number."""
+        versions = self._data.pop(workflow_id, [])
+        number = versions[-1]["version"] + 1 if versions else 1
+        versions.append(
+            {
+                "version": number,
+                "saved_at": dt_util.utcnow().isoformat(),
+                "summary": summary(document),
+                "document": document,
+            }
+        )
+        self._data[workflow_id] = versions[-MAX_VERSIONS:]
+        while len(self._data) > MAX_WORKFLOWS:
+            del self._data[next(iter(self._data))]
+        self._store.async_delay_save(lambda: {"workflows": self._data}, SAVE_DELAY)
+        return number
+
+    def versions(self, workflow_id: str) -> list[dict[str, Any]]:
+        """Newest first, without their documents."""
+        return [
+            {key: value for key, value in version.items() if key != "document"}
+            for version in reversed(self._data.get(workflow_id, []))
+        ]
+
+    def document(self, workflow_id: str, version: int) -> dict[str, Any] | None:
+        for entry in self._data.get(workflow_id, []):
+            if entry["version"] == version:
+                document: dict[str, Any] = entry["document"]
+                return document
+        return None

@@ -213,7 +213,7 @@ def test_names_with_a_trailing_newline_are_refused() -> None:
         "steps[0].if.path: '${x\\n}' is not a path: use names and indexes joined by dots"
     ]
     assert problems_of(sequence({"service": "homeassistant", "action": "light.turn_on\n"})) == [
-        "steps[0].action: 'light.turn_on\\n' is not an action name (letters, digits, '_', '.', '-')"
+        "steps[0]: 'light.turn_on\\n' is not a Home Assistant action name such as 'light.turn_on'"
     ]
 
 

@@ -143,8 +143,10 @@ class WorkflowKey(Key):
             status = workflow_status(link.workflow_state(self.workflow_id))
             what = {"running": "pause", "queued": "cancel", "paused": "resume"}.get(status, "run")
         data: dict[str, Any] = {"workflow_id": self.workflow_id}
-        if what == "run" and self.config.variables:
-            data["variables"] = dict(self.config.variables)
+        if what == "run":
+            data["source"] = "deck"  # the run history shows the run was started from a key
+            if self.config.variables:
+                data["variables"] = dict(self.config.variables)
         return Intent("call", "stream_workflows", what, data)
 
     def press(self, link: HomeAssistantLink) -> Intent:

@@ -46,12 +46,15 @@ TARGET_FIELDS: dict[Any, Any] = {
     vol.Optional(ATTR_WORKFLOW_ID): vol.Any(cv.string, [cv.string]),
     vol.Optional(ATTR_ENTITY_ID): cv.entity_ids,
 }
+ATTR_SOURCE = "source"
+RUN_SOURCES = ("deck", "dashboard", "panel", "automation", "voice")  # run history's trigger
 RUN_FIELDS: dict[Any, Any] = {
     **TARGET_FIELDS,
     vol.Optional(ATTR_VARIABLES, default=dict): dict,
     vol.Optional(ATTR_REHEARSAL, default=False): cv.boolean,
     vol.Optional(ATTR_VIRTUAL_TIME, default=True): cv.boolean,
     vol.Optional(ATTR_WAIT, default=False): cv.boolean,
+    vol.Optional(ATTR_SOURCE): vol.In(RUN_SOURCES),
 }
 ONE_TARGET = (
     cv.has_at_least_one_key(ATTR_WORKFLOW_ID, ATTR_ENTITY_ID),
@@ -132,6 +135,7 @@ def async_register_services(hass: HomeAssistant) -> None:
                 dict(call.data[ATTR_VARIABLES]),
                 rehearsal=call.data[ATTR_REHEARSAL],
                 virtual_time=call.data[ATTR_VIRTUAL_TIME],
+                trigger={"source": call.data[ATTR_SOURCE]} if ATTR_SOURCE in call.data else None,
             )
             for workflow_id in ids
         ]

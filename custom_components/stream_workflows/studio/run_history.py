@@ -51,6 +51,8 @@ def trigger_kind(run: Run) -> dict[str, Any]:
         return {"kind": source}
     if run.rehearsal:
         return {"kind": "rehearsal"}
+    if source is not None:  # the run action's `source`: panel, automation, voice
+        return {"kind": "service", "detail": str(source)[:100]}
     if trigger:
         detail = trigger.get("platform") or trigger.get("trigger") or trigger.get("id")
         return {"kind": "trigger", **({"detail": str(detail)[:100]} if detail else {})}

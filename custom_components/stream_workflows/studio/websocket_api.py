@@ -1,5 +1,5 @@
-"""The Studio's websocket commands (STUDIO.md): list, get, validate, save, delete, duplicate,
-versions, restore, runs, run_detail, catalog and subscribe.
+"""The Studio's websocket commands (STUDIO.md): list, get, validate, rehearse, save, delete,
+duplicate, versions, restore, runs, run_detail, catalog and subscribe.
 
 Writes need an administrator. Every error is a translated message with a code of its own
 (`invalid_definition`, `unknown_workflow`, ...). Documents are measured before any work
@@ -8,6 +8,7 @@ Writes need an administrator. Every error is a translated message with a code of
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import voluptuous as vol
@@ -21,8 +22,10 @@ from homeassistant.components.websocket_api.decorators import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
+from ..cli.simulate import Rehearsal, rehearse
 from ..const import DOMAIN
 from ..coordinator import WorkflowCoordinator
+from ..engine import RehearsalPlan
 from ..engine.run import Run, RunChange
 from ..runtime import get_coordinator
 from ..sharing.share import to_yaml
@@ -217,6 +220,77 @@ async def ws_validate(
             "graph": build_graph(definition) if definition is not None else None,
         },
     )
+
+
+REHEARSAL_SECONDS = 10  # wall-clock cap on a draft's rehearsal (its waits take no real time)
+
+
+def _rehearsal_answer(outcome: Rehearsal) -> dict[str, Any]:
+    """The fields the editor reads: status, path, calls, error (and handled errors)."""
+    done = outcome.as_json()
+    return {
+        "valid": True,
+        "problems": [],
+        "status": done["status"],
+        "path": done["path"],
+        "calls": done["actions"],
+        "error": done["error"],
+        "errors": done["errors"],
+    }
+
+
+def _not_rehearsed(problems: list[dict[str, str]]) -> dict[str, Any]:
+    return {
+        "valid": False,
+        "problems": problems,
+        "status": "invalid",
+        "path": [],
+        "calls": [],
+        "error": None,
+        "errors": [],
+    }
+
+
+@websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/rehearse",
+        vol.Required("definition"): dict,
+        vol.Optional("variables", default=dict): dict,
+    }
+)
+@async_response
+async def ws_rehearse(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Rehearse an unsaved draft on virtual time: validated as `validate` does, external
+    actions recorded and never made, nothing stored. Changes nothing, so readers may."""
+    if _refused(connection, msg):
+        return
+    coordinator = get_coordinator(hass)
+    redact = coordinator.secrets.redact
+    definition, problems = await hass.async_add_executor_job(
+        check_document, msg["definition"], coordinator.registry, _file_ids(coordinator)
+    )
+    if definition is None or problems:
+        connection.send_result(msg["id"], _not_rehearsed(_problems(problems, redact)))
+        return
+    variables = {**coordinator.engine.globals, **msg["variables"]}
+    try:
+        async with asyncio.timeout(REHEARSAL_SECONDS):
+            outcome = await rehearse(definition, coordinator.registry, variables, RehearsalPlan())
+    except ValueError as err:  # InputError: the variables do not fit the inputs
+        answer = _not_rehearsed([{"path": "variables", "message": redact(str(err))}])
+    except TimeoutError:
+        answer = _not_rehearsed([])
+        answer["status"] = "cancelled"
+        answer["error"] = {
+            "type": "rehearsal_timeout",
+            "message": f"the rehearsal did not end within {REHEARSAL_SECONDS} s; "
+            "it may wait for an event that never comes in a rehearsal",
+        }
+    else:
+        answer = _rehearsal_answer(outcome)
+    connection.send_result(msg["id"], coordinator.secrets.redact_data(answer))
 
 
 async def _save(
@@ -433,6 +507,7 @@ COMMANDS = (
     ws_list,
     ws_get,
     ws_validate,
+    ws_rehearse,
     ws_save,
     ws_delete,
     ws_duplicate,

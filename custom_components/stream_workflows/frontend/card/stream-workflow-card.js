@@ -297,7 +297,9 @@ class StreamWorkflowCard extends HTMLElement {
     this._error = null;
     this._render();
     try {
-      await this._hass.callService("stream_workflows", action, { workflow_id: this._config.workflow_id });
+      const data = { workflow_id: this._config.workflow_id };
+      if (action === "run") data.source = "dashboard"; // the run history shows where it started
+      await this._hass.callService("stream_workflows", action, data);
     } catch (err) {
       this._error = `${action} failed: ${(err && err.message) || err}`;
     } finally {

@@ -12,7 +12,8 @@ export const subscribeRuns = (hass, callback) =>
   hass.connection.subscribeMessage(callback, { type: `${DOMAIN}/subscribe` });
 
 export function control(hass, action, workflowId, extra = {}) {
-  return hass.callService(DOMAIN, action, { workflow_id: workflowId, ...extra });
+  const source = action === "run" ? { source: "panel" } : {}; // shown in the run history
+  return hass.callService(DOMAIN, action, { workflow_id: workflowId, ...source, ...extra });
 }
 
 export function errorText(err) {

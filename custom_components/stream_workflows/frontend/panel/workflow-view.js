@@ -188,6 +188,8 @@ class SwWorkflowView extends HTMLElement {
     this._error = "";
     try {
       await control(this._hass, action, this.workflowId, extra);
+      // A refusal from an earlier try is no longer true once a call went through.
+      this.shadowRoot.getElementById("error")?.remove();
     } catch (err) {
       this._error = errorText(err);
       // A run refused for its variables (e.g. a derived input): ask for them.

@@ -6,6 +6,8 @@ import asyncio
 from typing import Any
 
 from custom_components.stream_workflows.engine import RunStatus
+from custom_components.stream_workflows.engine.model import Outcome
+from custom_components.stream_workflows.engine.run import RehearsalPlan
 
 from .conftest import Parts
 from .helpers import build, finish
@@ -156,3 +158,77 @@ async def test_cancelling_a_dag_cancels_running_nodes(parts: Parts) -> None:
     assert parts.peer.finished == []
     assert "c" not in run.path
     assert run.error is None
+
+
+# -- large DAGs: each node's dependents and unfinished count are kept (O(N + E)) ---------
+
+LARGE = 2_000
+
+
+def chain(size: int) -> list[dict[str, Any]]:
+    """n0 <- n1 <- ... in reverse definition order (the driver must not rely on it)."""
+    nodes = [{"id": "n0", **peer("echo", value="0")}]
+    nodes += [
+        {"id": f"n{i}", **peer("echo", value=str(i)), "depends_on": [f"n{i - 1}"]}
+        for i in range(1, size)
+    ]
+    return nodes[::-1]
+
+
+async def test_a_2000_node_chain_rehearses_in_order(parts: Parts) -> None:
+    definition = dag(parts, *chain(LARGE))
+    run = parts.engine.start(definition, rehearsal=True)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert run.path == [f"n{i}" for i in range(LARGE)]
+    assert run.position["nodes"] == {f"n{i}": "succeeded" for i in range(LARGE)}
+    assert parts.peer.calls == []  # a rehearsal calls no external service
+    assert run.progress() == (LARGE, LARGE)
+
+
+async def test_a_failure_in_a_2000_node_chain_skips_the_rest(parts: Parts) -> None:
+    definition = dag(parts, *chain(LARGE))
+    plan = RehearsalPlan(outcomes={"n1000": Outcome.ERROR})
+    run = parts.engine.start(definition, rehearsal=True, plan=plan)
+    assert await finish(run) is RunStatus.FAILED
+    assert run.error is not None
+    assert run.error.step == "n1000"
+    assert run.path == [f"n{i}" for i in range(1001)]
+    nodes = run.position["nodes"]
+    assert [nodes[f"n{i}"] for i in (0, 999, 1000, 1001, LARGE - 1)] == [
+        "succeeded",
+        "succeeded",
+        "failed",
+        "skipped",
+        "skipped",
+    ]
+    assert sum(state == "skipped" for state in nodes.values()) == LARGE - 1001
+
+
+async def test_a_2000_node_wide_dag_rehearses_within_its_parallel_bound(parts: Parts) -> None:
+    leaves = [
+        {"id": f"leaf{i}", **peer("echo", value=str(i)), "depends_on": ["root"]}
+        for i in range(LARGE - 2)
+    ]
+    definition = dag(
+        parts,
+        {"id": "root", **NOOP},
+        *leaves,
+        {"id": "sink", **NOOP, "depends_on": [leaf["id"] for leaf in leaves]},
+        max_parallel=8,
+    )
+    plan = RehearsalPlan(outcomes={"leaf7": Outcome.ERROR})
+    run = parts.engine.start(definition, rehearsal=True, plan=plan)
+    assert await finish(run) is RunStatus.FAILED
+    nodes = run.position["nodes"]
+    assert len(nodes) == LARGE
+    assert nodes["leaf7"] == "failed"
+    assert nodes["sink"] == "skipped"
+    assert sum(state == "succeeded" for state in nodes.values()) == LARGE - 2
+    assert run.path[0] == "root"
+    assert run.path[1:9] == [f"leaf{i}" for i in range(8)]  # definition order, 8 at a time
+    assert "sink" not in run.path
+
+    plain = parts.engine.start(definition, rehearsal=True)
+    assert await finish(plain) is RunStatus.SUCCEEDED
+    assert plain.path[-1] == "sink"
+    assert set(plain.position["nodes"].values()) == {"succeeded"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.errors import escape_text
 from ..engine.loading import MAX_DEPTH, parse_text, plain_value
 from ..engine.model import Outcome, WorkflowDefinition
 from ..engine.run import RehearsalPlan
@@ -93,7 +94,8 @@ def _bounded_json(text: str) -> tuple[Any, str | None]:
     first = problems[0]
     if first.path.startswith("line "):
         return None, f"not JSON ({first.message})"
-    where = f" at {first.path}" if first.path else ""
+    # A path is the user's own keys: control characters in it are shown, not written.
+    where = f" at {escape_text(first.path, 300)}" if first.path else ""
     return None, f"{first.message}{where}"
 
 

@@ -101,18 +101,48 @@ class History:
     ) -> None:
         details, size = _sized(details, self._redact)
         self._append(
-            (at, event, step, details), size + _ENTRY_OVERHEAD + len(event) + len(step or "")
+            at, event, step, details, size + _ENTRY_OVERHEAD + len(event) + len(step or "")
         )
 
-    def _append(self, entry: Entry, size: int) -> None:
+    def note(
+        self,
+        at: datetime,
+        event: str,
+        step: str | None = None,
+        details: dict[str, str | int | float] | None = None,
+    ) -> None:
+        """`add` for the engine's own entries, the fast path of every transition: the
+        details hold only names the definition's checks bound (step ids, services, actions,
+        outcomes, statuses) and numbers, so nothing is redacted or shortened; the size is
+        still counted, so the byte bound holds. A user's text (a message, an error) goes
+        through `add`."""
+        size = _ENTRY_OVERHEAD + len(event) + (len(step) if step is not None else 0)
+        if details:
+            for key, value in details.items():
+                size += len(key) + (len(value) + 6 if type(value) is str else 12)
+        else:
+            details = None
+        self._append(at, event, step, details, size)
+
+    def _append(
+        self,
+        at: datetime,
+        event: str,
+        step: str | None,
+        details: dict[str, Any] | None,
+        size: int,
+    ) -> None:
         self._added += 1
-        self._entries.append((*entry, size))
+        entries = self._entries
+        entries.append((at, event, step, details, size))
         self._bytes += size
-        while len(self._entries) > 1 and (
-            len(self._entries) > self._limit or self._bytes > self._max_bytes
-        ):
-            self._bytes -= self._entries.pop(0)[4]
+        count = len(entries)
+        if count <= self._limit and self._bytes <= self._max_bytes:
+            return
+        while count > 1 and (count > self._limit or self._bytes > self._max_bytes):
+            self._bytes -= entries.pop(0)[4]
             self._dropped += 1
+            count -= 1
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -154,7 +184,7 @@ class History:
             cleaned, size = _sized(details, None) if details else (None, 0)
             at = datetime.fromisoformat(entry["at"])
             history._append(
-                (at, event, step, cleaned), size + overhead + len(event) + len(step or "")
+                at, event, step, cleaned, size + overhead + len(event) + len(step or "")
             )
         history._dropped += dropped
         return history

@@ -13,8 +13,7 @@ import asyncio
 import contextlib
 import logging
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,13 +23,13 @@ from .adapter import ActionSpec, Adapter, humanize_invalid
 from .built_ins import BUILT_INS
 from .clock import Clock
 from .conditions import evaluate
+from .drive_dag import drive_dag
 from .errors import ActionError, ActionTimeoutError, TemplateError
 from .events import EventHub
 from .history import History
 from .model import (
     ActionDef,
     Condition,
-    ErrorPolicy,
     InterruptedAction,
     Outcome,
     Shape,
@@ -39,6 +38,7 @@ from .model import (
     WorkflowDefinition,
 )
 from .numbers import MAX_WAIT_SECONDS
+from .routing import NoTransitionError, continues, route
 from .run_host import RunHost
 from .run_types import (
     ActionDispatch,
@@ -53,7 +53,6 @@ from .template import lookup, render
 
 _LOGGER = logging.getLogger(__name__)
 SNAPSHOT_VERSION = 2  # 2: only the run's own variables (1: all of them)
-_EVENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")  # as event names in transitions
 YIELD_EVERY = 64  # steps in a row without suspending before a run yields to the event loop
 MAX_HANDLED_ERRORS = 100  # a run keeps its latest handled errors (a loop may fail every turn)
 
@@ -113,6 +112,7 @@ class Run:
         "_done",
         "_last_error",
         "_main_entered",
+        "_moment",
         "_pause_requested",
         "_resumed",
         "_stopping",
@@ -182,6 +182,10 @@ class Run:
         self._stopping = False
         self._unyielded = 0
         self._main_entered = False
+        # (step, time) of a step's last history entry, for the next entry of the same step
+        # in the same turn (entered -> action started, action succeeded -> left): one clock
+        # read instead of two on every transition.
+        self._moment: tuple[str, datetime] | None = None
 
     # -- public control ---------------------------------------------------------------
 
@@ -225,7 +229,7 @@ class Run:
         for waiter in list(self._waiters):
             if not waiter.done():
                 waiter.set_result(True)
-        self.history.add(self.clock.now(), "paused")
+        self.history.note(self.clock.now(), "paused")
         self._notify(RunChange.PAUSED)
         return True
 
@@ -238,7 +242,7 @@ class Run:
         if self._resumed is not None:
             self._resumed.set()
             self._resumed = None
-        self.history.add(self.clock.now(), "resumed")
+        self.history.note(self.clock.now(), "resumed")
         self._notify(RunChange.RESUMED)
         return True
 
@@ -256,7 +260,7 @@ class Run:
         if self._cancel_requested:
             return True
         self._cancel_requested = True
-        self.history.add(self.clock.now(), "cancel_requested")
+        self.history.note(self.clock.now(), "cancel_requested")
         if self.status is RunStatus.PAUSED:
             # A paused run must not stay parked on its way out: its `cancel` route (cleanup)
             # runs at once, so the pause ends here.
@@ -298,7 +302,7 @@ class Run:
         if not restored:
             self.status = RunStatus.RUNNING
             self.started_at = self.clock.now()
-            self.history.add(self.started_at, "run_started")
+            self.history.note(self.started_at, "run_started")
         self._notify(RunChange.STARTED)
         self._task = asyncio.Task(
             self._main(),
@@ -421,66 +425,34 @@ class Run:
             name = target
 
     def _route(self, state: State, outcome: Outcome) -> tuple[str | None, RunStatus | None]:
-        """The next state, or the final status when the run ends here."""
-        if (
-            outcome is Outcome.SUCCESS
-            and not self._cancel_routed
-            and _custom_event(self.results.get(state.name)) is None
-        ):
-            # the common case, first: a plain success (no custom event in the result)
-            options = state.transitions.get("success")
-            if options is None:
-                return None, RunStatus.SUCCEEDED
-            return self._choose(state, options, "success"), None
-        if outcome is Outcome.CANCEL:
-            if self._cancel_routed or "cancel" not in state.transitions:
-                return None, RunStatus.CANCELLED
+        """The next state, or the final status when the run ends here (`routing.route`)."""
+        try:
+            decision = route(
+                state,
+                outcome,
+                self.results.get(state.name),
+                policy=self.definition.error_policy,
+                cancel_routed=self._cancel_routed,
+                test=lambda condition: self._test(condition, state.name),
+            )
+        except NoTransitionError as err:
+            error = RunError(
+                state.name,
+                "no_transition",
+                f"no '{err.event}' transition of state '{state.name}' matched"
+                " and there is no default",
+            )
+            self._last_error = self.error = error
+            raise RunFailedError(error) from None
+        if decision.cancel_routed:
             self._cancel_routed = True
-            self.history.add(self.clock.now(), "cancel_routed", state.name)
-            return self._choose(state, state.transitions["cancel"], "cancel"), None
-        ended = RunStatus.CANCELLED if self._cancel_routed else RunStatus.SUCCEEDED
-        failed = outcome in (Outcome.ERROR, Outcome.TIMEOUT)
-        if state.is_terminal:
-            if failed and not self._continues(state.step):
-                return None, RunStatus.FAILED
-            if failed:
-                self._handled(state.step, outcome, "continued")
-            return None, ended
-        event = outcome.value
-        if outcome is Outcome.SUCCESS:
-            event = _custom_event(self.results.get(state.name)) or event
-        keys = [event]
-        if event not in Outcome.__members__.values() and outcome is Outcome.SUCCESS:
-            keys.append("success")
-        if outcome is Outcome.TIMEOUT:
-            keys.append("error")
-        if failed and self._continues(state.step):
-            keys.append("success")
-        for key in keys:
-            if key in state.transitions:
-                target = self._choose(state, state.transitions[key], key)
-                if failed:  # "success" here: continue_on_error / error_policy continue
-                    how = "continued" if key == "success" else f"route: {target}"
-                    self._handled(state.step, outcome, how)
-                return target, None
-        if failed:
-            return None, RunStatus.FAILED
-        return None, ended
-
-    def _choose(self, state: State, options: tuple[Any, ...], event: str) -> str:
-        for option in options:
-            if option.condition is None or self._test(option.condition, state.name):
-                return str(option.target)
-        error = RunError(
-            state.name,
-            "no_transition",
-            f"no '{event}' transition of state '{state.name}' matched and there is no default",
-        )
-        self._last_error = self.error = error
-        raise RunFailedError(error)
+            self.history.note(self.clock.now(), "cancel_routed", state.name)
+        if decision.handled is not None:
+            self._handled(state.step, outcome, decision.handled)
+        return decision.target, decision.final
 
     def _continues(self, step: Step) -> bool:
-        return step.continue_on_error or self.definition.error_policy is ErrorPolicy.CONTINUE
+        return continues(step, self.definition.error_policy)
 
     def _failure(self, step_id: str, outcome: Outcome) -> RunError:
         return self._last_error or RunError(step_id, outcome.value, f"step ended in {outcome}")
@@ -552,7 +524,7 @@ class Run:
             return True
         run_it = self._test(step.condition, step.id)
         if not run_it:
-            self.history.add(self.clock.now(), "step_skipped", step.id, {"reason": "condition"})
+            self.history.note(self.clock.now(), "step_skipped", step.id, {"reason": "condition"})
         return run_it
 
     async def _execute_parallel(self, block: Step) -> Outcome:
@@ -614,67 +586,17 @@ class Run:
     # -- DAGs ---------------------------------------------------------------------------
 
     async def _drive_dag(self) -> RunStatus:
-        nodes = {node.id: node for node in self.definition.steps}
-        done: dict[str, str] = self.position.setdefault("nodes", {})
-        limit = asyncio.Semaphore(self.definition.max_parallel_steps)
-        running: dict[asyncio.Task[Outcome], str] = {}
-        loop = asyncio.get_running_loop()
-        while True:
-            self._skip_dependents_of_failures(nodes, done)
-            launching = set(running.values())
-            for node in nodes.values():
-                if node.id in done or node.id in launching:
-                    continue
-                if all(dependency in done for dependency in node.depends_on):
-                    task = loop.create_task(self._run_node(node, limit, done))
-                    running[task] = node.id
-            if not running:
-                break
-            try:
-                finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            except asyncio.CancelledError:
-                requested = self._claim_cancel()
-                await self._cancel_tasks(running)
-                if not requested:
-                    raise
-                return RunStatus.CANCELLED
-            failure: BaseException | None = None
-            for task in finished:
-                running.pop(task)
-                if failure is None and not task.cancelled():
-                    failure = task.exception()
-            if failure is not None:  # a condition that could not be decided, or a bug
-                await self._cancel_tasks(running)
-                raise failure
-        if any(state == "failed" for state in done.values()):
+        status = await drive_dag(self)
+        if status is RunStatus.FAILED:
             raise RunFailedError(self.error or self._failure("", Outcome.ERROR))
-        return RunStatus.SUCCEEDED
+        return status
 
-    @staticmethod
-    async def _cancel_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
-        pending = list(tasks)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+    def claim_cancel(self) -> bool:
+        """Whether a CancelledError caught by a driver is the run's cancel (`_claim_cancel`)."""
+        return self._claim_cancel()
 
-    def _skip_dependents_of_failures(self, nodes: Mapping[str, Step], done: dict[str, str]) -> None:
-        """Mark every node below a failed one as skipped, transitively."""
-        changed = True
-        while changed:
-            changed = False
-            for node in nodes.values():
-                if node.id in done:
-                    continue
-                if any(done.get(dep) in ("failed", "skipped") for dep in node.depends_on):
-                    done[node.id] = "skipped"
-                    changed = True
-                    self.history.add(
-                        self.clock.now(), "step_skipped", node.id, {"reason": "dependency failed"}
-                    )
-
-    async def _run_node(
-        self, node: Step, limit: asyncio.Semaphore, done: dict[str, str]
-    ) -> Outcome:
+    async def run_node(self, node: Step, limit: asyncio.Semaphore, done: dict[str, str]) -> Outcome:
+        """Run one DAG node (within `limit`) and record how it ended in `done`."""
         async with limit:
             await self._boundary()
             if node.id not in self.active and not self._should_run(node):
@@ -718,12 +640,17 @@ class Run:
             return  # restored mid-step: it was entered before the restart
         self.active[step.id] = {"attempt": 0}
         self.path.append(step.id)
-        self.history.add(self.clock.now(), "step_entered", step.id)
+        now = self.clock.now()
+        self._moment = (step.id, now)
+        self.history.note(now, "step_entered", step.id)
         self._notify(RunChange.STEP_ENTERED, step.id)
 
     def _leave(self, step: Step, outcome: Outcome) -> None:
         self.active.pop(step.id, None)
-        self.history.add(self.clock.now(), "step_left", step.id, {"outcome": outcome.value})
+        moment = self._moment
+        self._moment = None
+        now = moment[1] if moment is not None and moment[0] == step.id else self.clock.now()
+        self.history.note(now, "step_left", step.id, {"outcome": outcome.value})
         self._notify(RunChange.STEP_LEFT, step.id)
 
     async def _execute_step(self, step: Step) -> Outcome:
@@ -764,14 +691,18 @@ class Run:
                             error_type="interrupted",
                         ),
                     )
-                self.history.add(self.clock.now(), "action_rerun", step.id)
+                self.history.note(self.clock.now(), "action_rerun", step.id)
             else:
                 resume = True
-                self.history.add(self.clock.now(), "action_resumed", step.id)
+                self.history.note(self.clock.now(), "action_resumed", step.id)
         context = _StepContext(self, step.id)
         attempt = info["attempt"]
+        moment = self._moment
+        self._moment = None
+        fresh = moment is not None and moment[0] == step.id and not info["attempt"]
         while True:
-            started = self.clock.now()
+            started = moment[1] if fresh and moment is not None else self.clock.now()
+            fresh = False
             try:
                 if delay is not None:
                     info["retrying"] = True
@@ -795,7 +726,7 @@ class Run:
                     raise
                 info.pop("retrying", None)
                 info.pop("in_flight", None)
-                self.history.add(self.clock.now(), "action_cancelled", step.id)
+                self.history.note(self.clock.now(), "action_cancelled", step.id)
                 return Outcome.CANCEL
             except (TemplateError, InvalidParamsError) as err:
                 return self._fail(step, err, started)
@@ -826,7 +757,8 @@ class Run:
                 return self._fail(step, failure, started)
             self.results[step.id] = result
             now = self.clock.now()
-            self.history.add(
+            self._moment = (step.id, now)
+            self.history.note(
                 now,
                 "action_succeeded",
                 step.id,
@@ -866,7 +798,7 @@ class Run:
         attempt: int,
         started: datetime,
     ) -> None:
-        self.history.add(
+        self.history.note(
             started,
             "action_started",
             step.id,
@@ -1116,7 +1048,7 @@ class Run:
             self.active[step] = info
         if self.status is RunStatus.PAUSED:
             self._pause_requested = True
-        self.history.add(now, "run_restored", None, {"status": self.status.value})
+        self.history.note(now, "run_restored", None, {"status": self.status.value})
 
 
 def _scrub(value: Any, redact: Callable[[str], str] | None, depth: int = 0) -> Any:
@@ -1153,23 +1085,6 @@ def own_variables(base: Mapping[str, Any], values: Mapping[str, Any]) -> dict[st
                 continue
         own[key] = value
     return own
-
-
-_RESERVED_EVENTS = frozenset(outcome.value for outcome in Outcome)
-
-
-def _custom_event(result: Any) -> str | None:
-    """The custom event an action's result names (`{"event": "raid_ended"}`), if any.
-
-    Outcome names are not custom events: a result `{"event": "error"}` cannot make a
-    successful action take the `error` route, nor end a run in a state that is not terminal.
-    """
-    if not isinstance(result, Mapping):
-        return None
-    event = result.get("event")
-    if not isinstance(event, str) or event in _RESERVED_EVENTS or not _EVENT.fullmatch(event):
-        return None
-    return event
 
 
 def _checked_seconds(seconds: Any) -> float:

@@ -1,5 +1,5 @@
 // The card's visual editor: a workflow picker and toggles; fires `config-changed`.
-import { workflowSensors } from "./stream-workflow-card.js";
+import { workflowSensors } from "./sensors.js";
 
 class StreamWorkflowCardEditor extends HTMLElement {
   constructor() {

@@ -9,6 +9,7 @@
 //   name: Raid            # optional, else the workflow's name
 //   show_flowchart: true  # optional
 import { CARD_CSS } from "./card-styles.js";
+import { findSensor, workflowSensors } from "./sensors.js";
 
 const LONG_PRESS_MS = 600;
 const ACTIVE = new Set(["running", "paused"]);
@@ -16,21 +17,6 @@ const STATUS_LABEL = {
   idle: "Idle", running: "Running", paused: "Paused",
   succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled",
 };
-
-/** The workflow's state sensor: the sensor whose `workflow_id` attribute names it. */
-export function findSensor(hass, workflowId) {
-  if (!hass?.states || !workflowId) return null;
-  for (const [entityId, state] of Object.entries(hass.states)) {
-    if (entityId.startsWith("sensor.") && state.attributes?.workflow_id === workflowId) return state;
-  }
-  return null;
-}
-
-export function workflowSensors(hass) {
-  return Object.values(hass?.states || {}).filter(
-    (s) => s.entity_id.startsWith("sensor.") && typeof s.attributes?.workflow_id === "string"
-      && "step_index" in s.attributes);
-}
 
 function esc(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);

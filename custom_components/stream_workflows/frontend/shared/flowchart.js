@@ -157,6 +157,9 @@ class SwFlowchart extends HTMLElement {
           "text-valign": "center",
           "text-halign": "center",
           "text-wrap": "wrap",
+          // Action names have no spaces (homeassistant.input_boolean.turn_on): break them
+          // anywhere rather than let them run past the node's border.
+          "text-overflow-wrap": "anywhere",
           "text-max-width": compact ? 104 : 164,
           width: "data(w)",
           height: "data(h)",

@@ -20,7 +20,8 @@ from streamdeck_bridge.config import KeyConfig
 from streamdeck_bridge.ha_link import HomeAssistantLink
 from streamdeck_bridge.keys import WorkflowKey
 from tests.studio import test_ws_studio as studio_tests
-from tests.studio.test_ws_studio import NOOP, SECRET, Client, _sender, failed, ok
+from tests.studio.test_ws_studio import NOOP, SECRET
+from tests.studio.ws_client import Client, failed, ok, sender
 
 entry = studio_tests.entry  # the same fixtures: the demo folder, a secret, a websocket client
 ws = studio_tests.ws
@@ -118,7 +119,7 @@ async def test_readers_may_rehearse(
     hass_read_only_access_token: str,
 ) -> None:
     """A rehearsal changes nothing (no call is made, nothing stored), like validate."""
-    reader = _sender(await hass_ws_client(hass, hass_read_only_access_token))
+    reader = sender(await hass_ws_client(hass, hass_read_only_access_token))
     assert ok(await reader("rehearse", definition=DRAFT))["status"] == "succeeded"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from custom_components.stream_workflows.const import CONF_FOLDER, DOMAIN
 from custom_components.stream_workflows.runtime import get_coordinator
 from custom_components.stream_workflows.sharing.share import encode_share
 from custom_components.stream_workflows.studio.sharing_ws import async_register_sharing_commands
+from tests.studio.ws_client import Client, failed, ok, sender
 
 ON_EVENT: dict[str, Any] = {
     "id": "on_event",
@@ -31,8 +31,6 @@ ON_EVENT: dict[str, Any] = {
         {"id": "hold", "service": "internal", "action": "wait", "params": {"seconds": 1}},
     ],
 }
-
-type Client = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
@@ -59,26 +57,7 @@ async def ws(
     async_register_sharing_commands(hass)
     async_register_sharing_commands(hass)  # idempotent
     client = await hass_ws_client(hass)
-    return _sender(client)
-
-
-def _sender(client: Any) -> Client:
-    async def send(command: str, **data: Any) -> dict[str, Any]:
-        await client.send_json_auto_id({"type": f"{DOMAIN}/{command}", **data})
-        return dict(await client.receive_json())
-
-    return send
-
-
-def ok(response: dict[str, Any]) -> Any:
-    assert response["success"], response
-    return response["result"]
-
-
-def failed(response: dict[str, Any], code: str) -> str:
-    assert not response["success"], response
-    assert response["error"]["code"] == code, response
-    return str(response["error"]["message"])
+    return sender(client)
 
 
 async def test_templates_lists_each_with_its_form(ws: Client) -> None:
@@ -257,7 +236,7 @@ async def test_a_user_who_is_not_admin_can_look_but_not_write(
 ) -> None:
     coordinator = get_coordinator(hass)
     await coordinator.async_save_workflow(dict(ON_EVENT))
-    reader = _sender(await hass_ws_client(hass, hass_read_only_access_token))
+    reader = sender(await hass_ws_client(hass, hass_read_only_access_token))
     assert ok(await reader("templates"))["templates"]
     share = ok(await reader("export", workflow_ids=["on_event"]))["share"]
     assert ok(await reader("import_preview", share=share))["preview"]["workflows"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.stream_workflows.const import CONF_FOLDER, DOMAIN
 from custom_components.stream_workflows.studio.data import STUDIO
 from custom_components.stream_workflows.studio.run_history import MAX_RUNS
+from tests.studio.ws_client import Client, failed, ok, sender
 
 WORKFLOWS = Path(__file__).parents[2] / "workflows"
 SECRET = "sk-studio-very-secret"
@@ -73,27 +73,6 @@ PARALLEL: dict[str, Any] = {
 
 QUICK: dict[str, Any] = {"id": "quick", "name": "Quick", "steps": [{"id": "a", **NOOP}]}
 
-type Client = Callable[..., Awaitable[dict[str, Any]]]
-
-
-def _sender(client: Any) -> Client:
-    async def send(command: str, **data: Any) -> dict[str, Any]:
-        await client.send_json_auto_id({"type": f"{DOMAIN}/{command}", **data})
-        return dict(await client.receive_json())
-
-    return send
-
-
-def ok(response: dict[str, Any]) -> Any:
-    assert response["success"], response
-    return response["result"]
-
-
-def failed(response: dict[str, Any], code: str) -> str:
-    assert not response["success"], response
-    assert response["error"]["code"] == code, response
-    return str(response["error"]["message"])
-
 
 @pytest.fixture
 async def entry(
@@ -125,7 +104,7 @@ async def entry(
 
 @pytest.fixture
 async def ws(hass: HomeAssistant, entry: MockConfigEntry, hass_ws_client: Any) -> Client:
-    return _sender(await hass_ws_client(hass))
+    return sender(await hass_ws_client(hass))
 
 
 async def test_list_shows_files_stored_and_invalid(ws: Client) -> None:
@@ -213,7 +192,7 @@ async def test_writes_need_an_administrator(
     hass_ws_client: Any,
     hass_read_only_access_token: str,
 ) -> None:
-    reader = _sender(await hass_ws_client(hass, hass_read_only_access_token))
+    reader = sender(await hass_ws_client(hass, hass_read_only_access_token))
     for command, data in (
         ("save", {"definition": STORED}),
         ("delete", {"workflow_id": "watched"}),
@@ -308,7 +287,7 @@ async def test_subscribe_follows_a_watched_rehearsal_and_history_keeps_it(
     assert finished["path"] == ["say", "hold", "last"]
     run_id = finished["run_id"]
 
-    send = _sender(await hass_ws_client(hass))
+    send = sender(await hass_ws_client(hass))
     runs = ok(await send("runs", workflow_id="watched"))["runs"]
     assert runs[0]["run_id"] == run_id
     assert runs[0]["trigger"] == {"kind": "rehearsal"}
@@ -338,7 +317,7 @@ async def test_subscribe_follows_a_watched_rehearsal_and_history_keeps_it(
     hass.data.pop(STUDIO)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    again = _sender(await hass_ws_client(hass))
+    again = sender(await hass_ws_client(hass))
     kept = ok(await again("runs", workflow_id="watched"))["runs"]
     assert [r["run_id"] for r in kept] == [r["run_id"] for r in runs]
     assert ok(await again("run_detail", run_id=run_id))["steps"]
@@ -351,7 +330,7 @@ async def test_subscribe_reports_workflow_changes_and_history_is_bounded(
     await client.send_json_auto_id({"type": f"{DOMAIN}/subscribe"})
     subscribed = await client.receive_json()
     assert subscribed["success"]
-    send = _sender(await hass_ws_client(hass))
+    send = sender(await hass_ws_client(hass))
     ok(
         await send(
             "save", definition={"id": "quick", "name": "Quick", "steps": [{"id": "a", **NOOP}]}

@@ -56,9 +56,10 @@ async def async_setup_studio(
         if change not in TOLD:
             return
         studio.follow(coordinator, run.run_id)
-        error = coordinator.secrets.redact_data(run.error.as_dict()) if run.error else None
-        for listener in tuple(studio.run_listeners):
-            listener(run, change, error)
+        if studio.run_listeners:  # the error is redacted only for someone who will read it
+            error = coordinator.secrets.redact_data(run.error.as_dict()) if run.error else None
+            for listener in tuple(studio.run_listeners):
+                listener(run, change, error)
         if change is RunChange.FINISHED:
             calls = coordinator.rehearsal_calls(run)
             studio.history.add(record_of(run, calls, coordinator.secrets.redact_data))

@@ -1,9 +1,9 @@
 """The workflow coordinator: Home Assistant's side of the engine ("the coordinator").
 
 It loads workflows from files and storage, owns the engine and its runs, mirrors each
-workflow's live state into a `WorkflowView` that entities read, pushes every change to them in
-the same turn of the event loop, fires bus events, checkpoints runs to storage, restores them
-after a restart, attaches triggers and registers one action per workflow.
+workflow's live state into a `WorkflowView` that entities read (`live_views`), fires bus
+events (`run_events`), checkpoints runs to storage, restores them after a restart, attaches
+triggers and registers one action per workflow.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +32,6 @@ from .const import (
     CONF_VARIABLES,
     DEFAULT_FOLDER,
     DOMAIN,
-    EVENT_RUN_FINISHED,
-    EVENT_RUN_STARTED,
-    EVENT_STATE_CHANGED,
-    STATUS_IDLE,
     STORAGE_KEY_WORKFLOWS,
     STORAGE_VERSION,
 )
@@ -52,8 +47,10 @@ from .engine import (
 )
 from .engine.errors import Problem
 from .hass_engine import HassEventHub, hass_clock, rehearsal_clock, template_evaluator
+from .live_views import LiveViews
 from .outcomes import RehearsalCalls, async_notify_outcome, log_handled_error, wants_notification
 from .redaction import Secrets
+from .run_events import RunEvents
 from .run_store import RunStore
 from .sources import WorkflowSource, check_ids, load_folder, load_stored
 from .state_errors import WorkflowStateError
@@ -61,61 +58,6 @@ from .stored_workflows import check_document, refuse_oversized
 from .triggers import async_attach_triggers, validate_triggers
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class WorkflowView:
-    """What entities show of one workflow: its latest run, live."""
-
-    workflow_id: str
-    name: str
-    mode: str
-    state: str = STATUS_IDLE
-    status: str = STATUS_IDLE
-    run_id: str | None = None
-    step: str | None = None
-    step_index: int = 0
-    steps: int = 0
-    wait_ends_at: datetime | None = None
-    wait_total: float | None = None
-    wait_remaining: float | None = None
-    last_error: dict[str, Any] | None = None
-    # Errors the run got past (an error route, continue_on_error): it can still succeed.
-    handled_errors: int = 0
-    last_handled_error: dict[str, Any] | None = None
-    rehearsal: bool = False
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    last_triggered: datetime | None = None
-    inputs: dict[str, Any] = field(default_factory=dict)
-    active_runs: int = 0
-
-    def summary(self) -> dict[str, Any]:
-        """What survives a restart when no run is active."""
-        return {
-            "state": self.state,
-            "status": self.status,
-            "run_id": self.run_id,
-            "last_error": self.last_error,
-            "handled_errors": self.handled_errors,
-            "last_handled_error": self.last_handled_error,
-            "rehearsal": self.rehearsal,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-            "last_triggered": self.last_triggered.isoformat() if self.last_triggered else None,
-        }
-
-    def load_summary(self, data: dict[str, Any]) -> None:
-        self.state = data.get("state", STATUS_IDLE)
-        self.status = data.get("status", STATUS_IDLE)
-        self.run_id = data.get("run_id")
-        self.last_error = data.get("last_error")
-        self.handled_errors = int(data.get("handled_errors") or 0)
-        self.last_handled_error = data.get("last_handled_error")
-        self.rehearsal = bool(data.get("rehearsal"))
-        self.started_at = _parse_time(data.get("started_at"))
-        self.finished_at = _parse_time(data.get("finished_at"))
-        self.last_triggered = _parse_time(data.get("last_triggered"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,20 +94,16 @@ class WorkflowCoordinator:
         )
         self.sources: list[WorkflowSource] = []
         self.workflows: dict[str, WorkflowDefinition] = {}
-        self.views: dict[str, WorkflowView] = {}
-        self._view_listeners: dict[str, list[CALLBACK_TYPE]] = {}
-        # Entity writes are coalesced within one turn of the event loop (see `_write_soon`).
-        self._unwritten: dict[str, Run] = {}  # workflow id -> the run that changed last
-        self._write_handle: asyncio.Handle | None = None
+        self.live = LiveViews(hass, self.engine.active_runs)
+        self.views = self.live.views
         self.rehearsals = RehearsalCalls()
         self._workflows_listeners: list[WorkflowsChangedCallback] = []
         self._run_listeners: list[Callable[[Run, RunChange], None]] = []
-        # run id -> ((errors' count, error), redacted error, redacted errors) of its last event
-        self._fired_errors: dict[str, tuple[tuple[int, Any], Any, list[Any]]] = {}
         # Secret shared variables are taken out of histories (and diagnostics, logs, exports).
         self.secrets = Secrets()
         self.update_secrets()
         self.engine.redact = self.secrets.redact
+        self.events = RunEvents(hass, self.secrets.redact_data)
         self.run_store = RunStore(hass, self.engine.runs, self._data_to_save)
         # An external action waits for its run's checkpoint before it is dispatched.
         self.engine.before_dispatch = self.run_store.durable
@@ -266,9 +204,7 @@ class WorkflowCoordinator:
         if self._stopped:
             return
         self._stopped = True
-        if self._write_handle is not None:
-            self._write_handle.cancel()
-            self._write_handle = None
+        self.live.stop()
         if self._cancel_restore is not None:
             self._cancel_restore()
             self._cancel_restore = None
@@ -354,14 +290,7 @@ class WorkflowCoordinator:
 
     async def _install(self, definition: WorkflowDefinition) -> None:
         self.workflows[definition.id] = definition
-        view = self.views.get(definition.id)
-        if view is None:
-            view = self.views[definition.id] = WorkflowView(
-                definition.id, definition.name, definition.mode.value
-            )
-        view.name = definition.name
-        view.mode = definition.mode.value
-        view.steps = definition.action_count()
+        self.live.install(definition)
         # A changed workflow keeps its device; the device follows its name and shape.
         device_registry = dr.async_get(self.hass)
         device = device_registry.async_get_device(identifiers={(DOMAIN, definition.id)})
@@ -379,7 +308,7 @@ class WorkflowCoordinator:
             self.start(workflow_id, variables, trigger=trigger)
 
         self._triggers[workflow_id] = await async_attach_triggers(self.hass, definition, start)
-        self._notify(workflow_id)
+        self.live.tell(workflow_id)
 
     async def _remove_workflow(self, workflow_id: str, reason: str) -> None:
         """Take a workflow out. Its runs cannot go on (their steps, entities and action are
@@ -397,8 +326,7 @@ class WorkflowCoordinator:
         self.workflows.pop(workflow_id, None)
         if remove := self._triggers.pop(workflow_id, None):
             remove()
-        self.views.pop(workflow_id, None)
-        self._view_listeners.pop(workflow_id, None)
+        self.live.remove(workflow_id)
         device_registry = dr.async_get(self.hass)
         device = device_registry.async_get_device(identifiers={(DOMAIN, workflow_id)})
         if device is not None:
@@ -580,18 +508,9 @@ class WorkflowCoordinator:
 
     @callback
     def async_add_view_listener(self, workflow_id: str, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call `listener` whenever the workflow's view changes."""
-        listeners = self._view_listeners.setdefault(workflow_id, [])
-        listeners.append(listener)
+        """Call `listener` whenever the workflow's view changes; return its remover."""
+        return self.live.add_listener(workflow_id, listener)
 
-        @callback
-        def remove() -> None:
-            if listener in listeners:
-                listeners.remove(listener)
-
-        return remove
-
-    @callback
     @callback
     def async_add_run_listener(self, listener: Callable[[Run, RunChange], None]) -> CALLBACK_TYPE:
         """Call `listener(run, change)` on every change of every run; return its remover.
@@ -632,34 +551,10 @@ class WorkflowCoordinator:
 
         return remove
 
-    def _notify(self, workflow_id: str) -> None:
-        for listener in list(self._view_listeners.get(workflow_id, ())):
-            listener()
-
-    def _write_soon(self, workflow_id: str, run: Run) -> None:
-        """Refresh the workflow's view and write its entities once the current turn of the
-        event loop ends.
-
-        Steps that finish at once (noops, routing states, internal actions) follow each other
-        without the loop running anything else, so nobody could see the states in between:
-        writing every entity at each of them made a transition cost grow with the workflow.
-        Bus events still carry every state; entities show the engine's current state before
-        the loop gets to anything else, and the control methods write at once."""
-        self._unwritten[workflow_id] = run
-        if self._write_handle is None:
-            self._write_handle = self.hass.loop.call_soon(self.write_views)
-
     @callback
     def write_views(self) -> None:
         """Write every entity whose workflow changed since the last write, now."""
-        if self._write_handle is not None:
-            self._write_handle.cancel()
-            self._write_handle = None
-        unwritten, self._unwritten = self._unwritten, {}
-        for workflow_id, run in unwritten.items():
-            if (view := self.views.get(workflow_id)) is not None:
-                self._refresh_view(view, run)
-                self._notify(workflow_id)
+        self.live.write_now()
 
     @callback
     def _on_run_change(self, run: Run, change: RunChange, detail: Any) -> None:
@@ -688,11 +583,11 @@ class WorkflowCoordinator:
                 self.rehearsals.started(run)
         elif change is RunChange.ERROR_HANDLED:
             log_handled_error(run, detail, self.secrets.redact)
-        self._write_soon(workflow_id, run)
+        self.live.changed(workflow_id, run)
         if change is RunChange.FINISHED:
             # Whoever awaited the run (an action with a response) reads its entities next.
-            self.write_views()
-        self._fire(change, run)
+            self.live.write_now()
+        self.events.fire(change, run)
         self._checkpoint(run)
         if self._run_listeners:
             self._notify_run_listeners(run, change)
@@ -705,81 +600,7 @@ class WorkflowCoordinator:
                 f"stream_workflows notify {workflow_id}",
             )
 
-    def _refresh_view(self, view: WorkflowView, changed: Run) -> None:
-        active = self.engine.active_runs(view.workflow_id)
-        run = active[-1] if active else changed
-        view.active_runs = len(active)
-        view.run_id = run.run_id
-        view.status = run.status.value
-        view.started_at = run.started_at
-        view.finished_at = run.finished_at
-        view.inputs = {name: run.variables.get(name) for name in run.definition.inputs}
-        view.step = run.current[-1] if run.current else (run.path[-1] if run.path else None)
-        view.step_index, view.steps = run.progress()
-        # A paused wait has no end yet: it resumes with its remaining time.
-        view.wait_ends_at = run.wait_ends_at() if run.status is RunStatus.RUNNING else None
-        view.wait_total = next(
-            (info["wait_total"] for info in run.active.values() if "wait_total" in info), None
-        )
-        paused = run.status is RunStatus.PAUSED
-        view.wait_remaining = run.wait_remaining() if paused else None
-        if run.status is RunStatus.RUNNING:
-            view.state = view.step or RunStatus.RUNNING.value
-        else:
-            view.state = run.status.value
-        view.rehearsal = run.rehearsal
-        # The run's own errors only: a new run starts with none (not the last run's).
-        view.handled_errors = len(run.errors)
-        view.last_handled_error = run.errors[-1].as_dict() if run.errors else None
-        last = run.error or (run.errors[-1] if run.errors else None)
-        view.last_error = last.as_dict() if last else None
-
-    def _fire(self, change: RunChange, run: Run) -> None:
-        event_type = _EVENT_TYPES.get(change)
-        if event_type is None:
-            return
-        # Redacting the errors is the costly part: done again only when they change.
-        cached = self._fired_errors.get(run.run_id)
-        key = (len(run.errors), run.error)
-        if cached is None or cached[0] != key:
-            error = self.secrets.redact_data(run.error.as_dict()) if run.error else None
-            errors = [self.secrets.redact_data(item.as_dict()) for item in run.errors]
-            cached = self._fired_errors[run.run_id] = (key, error, errors)
-        if change is RunChange.FINISHED:
-            self._fired_errors.pop(run.run_id, None)
-        self.hass.bus.async_fire(
-            event_type,
-            {
-                "workflow_id": run.definition.id,
-                "run_id": run.run_id,
-                "state": _run_state(run),
-                "status": run.status.value,
-                "error": cached[1],
-                "errors": list(cached[2]),
-                "rehearsal": run.rehearsal,
-            },
-        )
-
-
-_EVENT_TYPES = {
-    RunChange.STARTED: EVENT_RUN_STARTED,
-    RunChange.STEP_ENTERED: EVENT_STATE_CHANGED,
-    RunChange.PAUSED: EVENT_STATE_CHANGED,
-    RunChange.RESUMED: EVENT_STATE_CHANGED,
-    RunChange.FINISHED: EVENT_RUN_FINISHED,
-}
-
 
 def device_model(definition: WorkflowDefinition) -> str:
     """The model a workflow's device shows: its shape."""
     return f"{definition.shape.value.replace('_', ' ')} workflow"
-
-
-def _run_state(run: Run) -> str:
-    if run.status is RunStatus.RUNNING:
-        return run.current[-1] if run.current else (run.path[-1] if run.path else "running")
-    return run.status.value
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None

@@ -6,7 +6,8 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
-from .coordinator import WorkflowCoordinator, WorkflowView, device_model
+from .coordinator import WorkflowCoordinator, device_model
+from .live_views import WorkflowView
 
 
 class WorkflowEntity(Entity):

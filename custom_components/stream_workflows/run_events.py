@@ -1,0 +1,63 @@
+"""The bus events that mirror every run: `stream_workflows_run_started`, `…_state_changed`
+(entering a step, pausing, resuming) and `…_run_finished`, their errors redacted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+
+from .const import EVENT_RUN_FINISHED, EVENT_RUN_STARTED, EVENT_STATE_CHANGED
+from .engine import Run, RunChange, RunStatus
+
+EVENT_TYPES = {
+    RunChange.STARTED: EVENT_RUN_STARTED,
+    RunChange.STEP_ENTERED: EVENT_STATE_CHANGED,
+    RunChange.PAUSED: EVENT_STATE_CHANGED,
+    RunChange.RESUMED: EVENT_STATE_CHANGED,
+    RunChange.FINISHED: EVENT_RUN_FINISHED,
+}
+"""Which run changes become a bus event, and of which type."""
+
+
+class RunEvents:
+    """Fires a run's bus events; redacts its errors again only when they changed."""
+
+    def __init__(self, hass: HomeAssistant, redact_data: Callable[[Any], Any]) -> None:
+        self._fire = hass.bus.async_fire
+        self._redact_data = redact_data
+        # run id -> ((errors' count, error), redacted error, redacted errors) of its last event
+        self._errors: dict[str, tuple[tuple[int, Any], Any, list[Any]]] = {}
+
+    def fire(self, change: RunChange, run: Run) -> None:
+        event_type = EVENT_TYPES.get(change)
+        if event_type is None:
+            return
+        cached = self._errors.get(run.run_id)
+        key = (len(run.errors), run.error)
+        if cached is None or cached[0] != key:
+            error = self._redact_data(run.error.as_dict()) if run.error else None
+            errors = [self._redact_data(item.as_dict()) for item in run.errors]
+            cached = self._errors[run.run_id] = (key, error, errors)
+        if change is RunChange.FINISHED:
+            del self._errors[run.run_id]
+        self._fire(
+            event_type,
+            {
+                "workflow_id": run.definition.id,
+                "run_id": run.run_id,
+                "state": run_state(run),
+                "status": run.status.value,
+                "error": cached[1],
+                "errors": list(cached[2]),
+                "rehearsal": run.rehearsal,
+            },
+        )
+
+
+def run_state(run: Run) -> str:
+    """The state a run is in, as its events and entities name it."""
+    if run.status is RunStatus.RUNNING:
+        return run.current[-1] if run.current else (run.path[-1] if run.path else "running")
+    return run.status.value

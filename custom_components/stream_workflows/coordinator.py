@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ class WorkflowsChanged:
 
 
 type WorkflowsChangedCallback = Callable[[WorkflowsChanged], None]
+type RunChangeCallback = Callable[[Run, RunChange], None]
 
 
 class WorkflowCoordinator:
@@ -98,7 +99,8 @@ class WorkflowCoordinator:
         self.views = self.live.views
         self.rehearsals = RehearsalCalls()
         self._workflows_listeners: list[WorkflowsChangedCallback] = []
-        self._run_listeners: list[Callable[[Run, RunChange], None]] = []
+        # change -> who wants to hear of it (`async_add_run_listener`)
+        self._run_listeners: dict[RunChange, tuple[RunChangeCallback, ...]] = {}
         # Secret shared variables are taken out of histories (and diagnostics, logs, exports).
         self.secrets = Secrets()
         self.update_secrets()
@@ -512,28 +514,43 @@ class WorkflowCoordinator:
         return self.live.add_listener(workflow_id, listener)
 
     @callback
-    def async_add_run_listener(self, listener: Callable[[Run, RunChange], None]) -> CALLBACK_TYPE:
-        """Call `listener(run, change)` on every change of every run; return its remover.
+    def async_add_run_listener(
+        self,
+        listener: RunChangeCallback,
+        changes: Iterable[RunChange] | None = None,
+    ) -> CALLBACK_TYPE:
+        """Call `listener(run, change)` on each change in `changes` (default: every change,
+        `RunChange.ACTION_STARTED` included) of every run; return its remover.
 
         The listener runs synchronously on the event loop, after this coordinator has
         projected the change onto the entity view (the write itself is coalesced to the
         end of the loop's turn; a finished run's view is written before the listener runs)
         and fired the bus event. It must be cheap and must not block: it runs on the hot
-        path of every transition. `RunChange.ACTION_STARTED` is passed on too. A listener
+        path of every transition, which is why it names the changes it wants. A listener
         that raises is logged and does not stop the run or the other listeners.
         """
-        self._run_listeners.append(listener)
+        wanted = frozenset(RunChange if changes is None else changes)
+        for change in wanted:
+            self._run_listeners[change] = (*self._run_listeners.get(change, ()), listener)
 
         @callback
         def remove() -> None:
-            if listener in self._run_listeners:
-                self._run_listeners.remove(listener)
+            for change in wanted:
+                kept = tuple(
+                    item for item in self._run_listeners.get(change, ()) if item != listener
+                )
+                if kept:
+                    self._run_listeners[change] = kept
+                else:
+                    self._run_listeners.pop(change, None)
 
         return remove
 
     @callback
-    def _notify_run_listeners(self, run: Run, change: RunChange) -> None:
-        for listener in tuple(self._run_listeners):
+    def _notify_run_listeners(
+        self, listeners: tuple[RunChangeCallback, ...], run: Run, change: RunChange
+    ) -> None:
+        for listener in listeners:
             try:
                 listener(run, change)
             except Exception:
@@ -574,8 +591,8 @@ class WorkflowCoordinator:
                     self.rehearsals.limit,
                 )
                 run.cancel(route=False)
-            if self._run_listeners:
-                self._notify_run_listeners(run, change)
+            if listeners := self._run_listeners.get(change):
+                self._notify_run_listeners(listeners, run, change)
             return
         if change is RunChange.STARTED:
             view.last_triggered = run.started_at
@@ -588,13 +605,15 @@ class WorkflowCoordinator:
             # Whoever awaited the run (an action with a response) reads its entities next.
             self.live.write_now()
         self.events.fire(change, run)
-        self._checkpoint(run)
-        if self._run_listeners:
-            self._notify_run_listeners(run, change)
+        self.run_store.changed(run)
+        if listeners := self._run_listeners.get(change):
+            self._notify_run_listeners(listeners, run, change)
+        if change is not RunChange.FINISHED:
+            return
         own_clock = run.clock if run.clock is not self.engine.clock else None
-        if change is RunChange.FINISHED and isinstance(own_clock, VirtualClock):
+        if isinstance(own_clock, VirtualClock):
             own_clock.close()  # a rehearsal's own clock: nothing is left to time
-        if change is RunChange.FINISHED and wants_notification(run, self.entry.options):
+        if wants_notification(run, self.entry.options):
             self.hass.async_create_task(
                 async_notify_outcome(self.hass, run, self.secrets.redact),
                 f"stream_workflows notify {workflow_id}",

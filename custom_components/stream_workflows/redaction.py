@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any, Final
 
 REDACTED: Final = "**REDACTED**"
@@ -29,7 +30,12 @@ LOGGER_PREFIX: Final = "custom_components.stream_workflows"
 
 
 def is_secret_key(key: object) -> bool:
-    return isinstance(key, str) and (key in CONNECTION_FIELDS or bool(SECRET_KEY.search(key)))
+    return isinstance(key, str) and _is_secret_text_key(key)
+
+
+@lru_cache(maxsize=4096)  # the same few keys come back in every record: search each once
+def _is_secret_text_key(key: str) -> bool:
+    return key in CONNECTION_FIELDS or bool(SECRET_KEY.search(key))
 
 
 def _leaves(value: Any, path: str) -> Iterable[tuple[str, Any]]:
@@ -91,6 +97,13 @@ class Secrets:
     def _redact(self, data: Any, path: str | None, depth: int) -> Any:
         if depth > 64:
             return REDACTED  # nothing this deep is worth a traceback
+        kind = type(data)
+        # Exact types first: records are mostly plain values, and `isinstance` of an
+        # abstract `Mapping` costs more than the rest of the walk.
+        if kind is str:
+            return self.redact(data) if self._pattern is not None else data
+        if kind is int or kind is float or kind is bool or data is None:
+            return data
         if isinstance(data, Mapping):
             found: dict[Any, Any] = {}
             for key, value in data.items():

@@ -85,7 +85,19 @@ class RunStore:
         if self._stopped:
             return
         if run is not None:
-            self._dirty.add(run.run_id)
+            run_id = run.run_id
+            if (
+                not urgent
+                and run_id in self._dirty
+                and self._oldest is not None
+                and (self._writer is not None or self._timer is not None)
+                and run_id in self._encoded
+                and not run.finished
+            ):
+                # The hot path of every transition: this run's write is already due.
+                self._changes += 1
+                return
+            self._dirty.add(run_id)
             # A run not yet saved, or one that ended, is written at once: a crash must not
             # lose a run that started, nor bring back one that finished.
             urgent = urgent or run.run_id not in self._encoded or run.finished

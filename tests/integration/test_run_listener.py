@@ -52,6 +52,29 @@ async def test_run_listener_sees_every_change_after_the_view_and_can_be_removed(
     assert len(seen) == before
 
 
+async def test_a_run_listener_hears_only_the_changes_it_names(
+    hass: HomeAssistant, write_workflow: Callable[[str, Any], Any], setup_entry: Any
+) -> None:
+    write_workflow("chain.json", chain(4))
+    await setup_entry()
+    coordinator = get_coordinator(hass)
+    everything: list[RunChange] = []
+    ends: list[RunChange] = []
+    coordinator.async_add_run_listener(lambda _run, change: everything.append(change))
+    remove = coordinator.async_add_run_listener(
+        lambda _run, change: ends.append(change), (RunChange.STARTED, RunChange.FINISHED)
+    )
+    await hass.services.async_call(DOMAIN, "run", {"workflow_id": "chain"}, blocking=True)
+    await hass.async_block_till_done()
+    assert ends == [RunChange.STARTED, RunChange.FINISHED]
+    assert everything.count(RunChange.ACTION_STARTED) == 4  # the default is every change
+    remove()
+    await hass.services.async_call(DOMAIN, "run", {"workflow_id": "chain"}, blocking=True)
+    await hass.async_block_till_done()
+    assert ends == [RunChange.STARTED, RunChange.FINISHED]
+    assert everything.count(RunChange.FINISHED) == 2
+
+
 async def test_a_failing_run_listener_does_not_stop_the_run(
     hass: HomeAssistant, write_workflow: Callable[[str, Any], Any], setup_entry: Any
 ) -> None:

@@ -94,13 +94,31 @@ def reaches(graph: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-RUN_MODULES = ("run", "run_types", "run_host")
+RUN_MODULES = (
+    "run",
+    "run_types",
+    "run_host",
+    "run_state",
+    "step_executor",
+    "run_values",
+    "waits",
+    "drive_machine",
+    "drive_sequence",
+    "drive_dag",
+)
 
 
 @pytest.mark.parametrize("module", RUN_MODULES)
 def test_the_run_modules_never_reach_the_engine(module: str) -> None:
     """The run depends on its host protocol, never on `engine.py`: no circle."""
     assert "engine" not in reaches(engine_graph(), module)
+
+
+@pytest.mark.parametrize("module", RUN_MODULES[3:])
+def test_the_run_parts_never_reach_the_run(module: str) -> None:
+    """The state, the step executor and the drivers know the run only by its protocol
+    (`run_host.RunControl`): none of them imports `run.py`."""
+    assert "run" not in reaches(engine_graph(), module)
 
 
 def test_no_engine_module_reaches_itself() -> None:

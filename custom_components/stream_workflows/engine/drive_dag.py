@@ -1,74 +1,54 @@
 """The DAG driver: runs a run's nodes as their dependencies finish, skips what a failure
 blocks. Each node's dependents and count of unfinished dependencies are kept, so a DAG of N
-nodes and E edges costs O(N + E) to drive. The run it drives is a `DagRun`: it runs one node
-(`run_node`) and says whether a cancel is its own; the driver keeps the position's `nodes`
-(what each finished node became) and the `step_skipped` history entries."""
+nodes and E edges costs O(N + E) to drive. The position kept: what each finished node became
+(`nodes`); skipped nodes are recorded in the history (`step_skipped`)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
-from .clock import Clock
-from .history import History
-from .model import Outcome, Step, WorkflowDefinition
-from .run_types import RunStatus
+from .drive_sequence import execute_block
+from .model import Outcome, Step
+from .routing import continues
+from .run_types import RunFailedError, RunStatus
+from .step_executor import StepExecutor
 
 SKIPS = ("failed", "skipped")
 """A node that ended in one of these states skips its dependents."""
 
 
-class DagRun(Protocol):
-    """What the DAG driver needs of a run."""
-
-    @property
-    def definition(self) -> WorkflowDefinition: ...
-
-    @property
-    def position(self) -> dict[str, Any]: ...
-
-    @property
-    def history(self) -> History: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    def claim_cancel(self) -> bool:
-        """Whether the CancelledError being handled is the run's own cancel (claimed)."""
-        ...
-
-    async def run_node(self, node: Step, limit: asyncio.Semaphore, done: dict[str, str]) -> Outcome:
-        """Run one node within `limit`; record how it ended in `done[node.id]`."""
-        ...
-
-
-async def drive_dag(run: DagRun) -> RunStatus:
-    """Drive `run`'s DAG to its end: SUCCEEDED, FAILED (a node failed and nothing handled
-    it) or CANCELLED (the run's cancel). A node's exception (a condition that could not be
-    decided, or a bug) cancels the others and is raised."""
-    steps = run.definition.steps
-    order = {node.id: index for index, node in enumerate(steps)}
-    nodes = {node.id: node for node in steps}
-    done: dict[str, str] = run.position.setdefault("nodes", {})
+async def drive_dag(steps: StepExecutor) -> RunStatus:
+    """Drive the DAG to its end: SUCCEEDED or CANCELLED (the run's cancel); a node that
+    failed and that nothing handled raises RunFailedError once the others have ended. A
+    node's exception (a condition that could not be decided, or a bug) cancels the others
+    and is raised."""
+    state = steps.state
+    definition = state.definition
+    order = {node.id: index for index, node in enumerate(definition.steps)}
+    nodes = {node.id: node for node in definition.steps}
+    done = state.nodes
+    if done is None:
+        done = state.nodes = {}
     dependents: dict[str, list[str]] = {name: [] for name in nodes}
     remaining: dict[str, int] = {}
-    for node in steps:
+    for node in definition.steps:
         for dependency in node.depends_on:
             dependents[dependency].append(node.id)
         if node.id not in done:
             remaining[node.id] = sum(dep not in done for dep in node.depends_on)
     blocked = [
         node.id
-        for node in steps
+        for node in definition.steps
         if node.id not in done and any(done.get(dep) in SKIPS for dep in node.depends_on)
     ]
-    skip_below(run, blocked, dependents, done, order)
+    skip_below(steps, blocked, dependents, done, order)
     ready = sorted(
         (name for name, count in remaining.items() if count == 0 and name not in done),
         key=order.__getitem__,
     )
-    limit = asyncio.Semaphore(run.definition.max_parallel_steps)
+    limit = asyncio.Semaphore(definition.max_parallel_steps)
     running: dict[asyncio.Task[Outcome], str] = {}
     finished: list[asyncio.Task[Outcome]] = []
     loop = asyncio.get_running_loop()
@@ -81,7 +61,7 @@ async def drive_dag(run: DagRun) -> RunStatus:
 
     while True:
         for name in ready:
-            task = loop.create_task(run.run_node(nodes[name], limit, done))
+            task = loop.create_task(run_node(steps, nodes[name], limit, done))
             task.add_done_callback(on_done)
             running[task] = name
         ready = []
@@ -92,7 +72,7 @@ async def drive_dag(run: DagRun) -> RunStatus:
             try:
                 await wake
             except asyncio.CancelledError:
-                requested = run.claim_cancel()
+                requested = steps.run.claim_cancel()
                 await cancel_tasks(running)
                 if not requested:
                     raise
@@ -121,11 +101,40 @@ async def drive_dag(run: DagRun) -> RunStatus:
                     blocked.append(dependent)
                 elif remaining[dependent] == 0:
                     ready.append(dependent)
-        skip_below(run, blocked, dependents, done, order)
+        skip_below(steps, blocked, dependents, done, order)
         ready = sorted((name for name in set(ready) if name not in done), key=order.__getitem__)
-    if any(state == "failed" for state in done.values()):
-        return RunStatus.FAILED
+    if any(ended == "failed" for ended in done.values()):
+        raise RunFailedError(state.error or steps.failure("", Outcome.ERROR))
     return RunStatus.SUCCEEDED
+
+
+async def run_node(
+    steps: StepExecutor, node: Step, limit: asyncio.Semaphore, done: dict[str, str]
+) -> Outcome:
+    """Run one node within `limit`; record how it ended in `done[node.id]`."""
+    async with limit:
+        state = steps.state
+        if steps.run.at_boundary():
+            await steps.run.boundary()
+        if node.id not in state.active and not steps.should_run(node):
+            done[node.id] = "bypassed"
+            return Outcome.SUCCESS
+        steps.enter(node)
+        outcome = await (execute_block(steps, node) if node.branches else steps.execute(node))
+        known = len(state.errors)
+        if outcome is Outcome.SUCCESS:
+            done[node.id] = "succeeded"
+        elif continues(node, state.definition.error_policy):
+            # continue_on_error / error_policy continue: recorded, dependents still run
+            done[node.id] = "failed_continued"
+            steps.handled(node, outcome, "continued")
+        else:
+            done[node.id] = "failed"
+            if state.error is None:
+                state.error = steps.failure(node.id, outcome)
+        steps.leave(node, outcome)
+        steps.announce(known)
+        return outcome
 
 
 async def cancel_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
@@ -137,7 +146,7 @@ async def cancel_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
 
 
 def skip_below(
-    run: DagRun,
+    steps: StepExecutor,
     blocked: list[str],
     dependents: Mapping[str, list[str]],
     done: dict[str, str],
@@ -155,9 +164,10 @@ def skip_below(
             continue
         found.add(name)
         stack.extend(dependents[name])
+    note = steps.state.history.note
     for name in sorted(found, key=order.__getitem__):
         done[name] = "skipped"
-        run.history.note(run.clock.now(), "step_skipped", name, {"reason": "dependency failed"})
+        note(steps.clock.now(), "step_skipped", name, {"reason": "dependency failed"})
 
 
-__all__ = ["SKIPS", "DagRun", "cancel_tasks", "drive_dag", "skip_below"]
+__all__ = ["SKIPS", "cancel_tasks", "drive_dag", "run_node", "skip_below"]

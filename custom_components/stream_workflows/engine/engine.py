@@ -46,6 +46,9 @@ class WorkflowEngine:
         self.clock: Clock = clock or RealClock()
         self.events: EventHub = events or LocalEventHub()
         self.listener = listener
+        # `ACTION_STARTED` of a real run costs an object per step: a host that does not read
+        # it turns it off (a rehearsal's is always told: its host counts the calls).
+        self.tell_dispatches = True
         self.templates = templates
         self.globals: dict[str, Any] = dict(globals_ or {})
         self.max_history = max_history

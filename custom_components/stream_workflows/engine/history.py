@@ -122,7 +122,16 @@ class History:
                 size += len(key) + (len(value) + 6 if type(value) is str else 12)
         else:
             details = None
-        self._append(at, event, step, details, size)
+        # `_append`, inlined: four of these on every transition, most of them past the limit
+        self._added += 1
+        entries = self._entries
+        entries.append((at, event, step, details, size))
+        self._bytes += size
+        count = len(entries)
+        while count > 1 and (count > self._limit or self._bytes > self._max_bytes):
+            self._bytes -= entries.pop(0)[4]
+            self._dropped += 1
+            count -= 1
 
     def _append(
         self,
@@ -137,8 +146,6 @@ class History:
         entries.append((at, event, step, details, size))
         self._bytes += size
         count = len(entries)
-        if count <= self._limit and self._bytes <= self._max_bytes:
-            return
         while count > 1 and (count > self._limit or self._bytes > self._max_bytes):
             self._bytes -= entries.pop(0)[4]
             self._dropped += 1

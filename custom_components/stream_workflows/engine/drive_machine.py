@@ -1,0 +1,79 @@
+"""The state machine driver: a run goes from state to state as `routing.route` says, until a
+route ends it. The position kept: the state the run is in (`state`), and the final status as
+soon as it is decided (before the last state is left, so a snapshot taken then is final)."""
+
+from __future__ import annotations
+
+from .drive_sequence import execute_block
+from .model import Outcome, State
+from .routing import NoTransitionError, Route, route
+from .run_types import RunError, RunFailedError, RunStatus
+from .step_executor import StepExecutor
+
+
+async def drive_machine(steps: StepExecutor) -> RunStatus:
+    """Drive a state machine to its end: SUCCEEDED or CANCELLED; a failure (a step nobody
+    handles, no matching transition, a condition that cannot be decided) raises
+    RunFailedError."""
+    state = steps.state
+    run = steps.run
+    execute = steps.execute
+    states = state.definition.states
+    name: str = state.machine_state or state.definition.initial_state or ""
+    while True:
+        state.machine_state = name
+        current = states[name]
+        step = current.step
+        if run.at_boundary():
+            await run.boundary()
+        steps.enter(step)
+        outcome = await (execute_block(steps, step) if step.branches else execute(step))
+        known = len(state.errors)
+        decision = _route(steps, current, outcome)
+        final = decision.final
+        if final is not None:
+            state.machine_state = None
+            state.final = final.value
+        else:
+            state.machine_state = decision.target
+        steps.leave(step, outcome)
+        if len(state.errors) != known:  # errors handled: heard once the step is left
+            steps.announce(known)
+        if final is not None:
+            if final is RunStatus.FAILED:
+                raise RunFailedError(state.error or steps.failure(step.id, outcome))
+            return final
+        assert decision.target is not None
+        name = decision.target
+
+
+def _route(steps: StepExecutor, current: State, outcome: Outcome) -> Route:
+    """Where the run goes after `current` (`routing.route`), recorded in the run state."""
+    state = steps.state
+    name = current.name
+    try:
+        decision = route(
+            current,
+            outcome,
+            state.results.get(name),
+            policy=state.definition.error_policy,
+            cancel_routed=state.cancel_routed,
+            test=lambda condition: steps.test(condition, name),
+        )
+    except NoTransitionError as err:
+        error = RunError(
+            name,
+            "no_transition",
+            f"no '{err.event}' transition of state '{name}' matched and there is no default",
+        )
+        state.last_error = state.error = error
+        raise RunFailedError(error) from None
+    if decision.cancel_routed:
+        state.cancel_routed = True
+        state.history.note(steps.clock.now(), "cancel_routed", name)
+    if decision.handled is not None:
+        steps.handled(current.step, outcome, decision.handled)
+    return decision
+
+
+__all__ = ["drive_machine"]

@@ -74,6 +74,7 @@ class BenchHass(HassProcess):
         with (self.config_dir / "configuration.yaml").open("a") as config:
             config.write(
                 "logger:\n  logs:\n    custom_components.stream_workflows.coordinator: info\n"
+                "    custom_components.stream_workflows.run_persistence: info\n"
             )
 
     def rss_kib(self) -> int:

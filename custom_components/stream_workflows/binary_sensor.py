@@ -17,8 +17,8 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .adapters.obs.events import ObsSnapshot
 from .connections import KIND_OBS, KIND_TWITCH, entry_kind
-from .hass_setup import StreamWorkflowsConfigEntry
 from .obs_entity import ObsEntity
+from .runtime import StreamWorkflowsConfigEntry, obs_link_of, twitch_link_of
 from .twitch_entity import TwitchEntity
 
 PARALLEL_UPDATES = 0
@@ -63,12 +63,12 @@ async def async_setup_entry(
 ) -> None:
     """Add the OBS binary sensors of an OBS entry, or the connection sensor of a Twitch entry."""
     if entry_kind(entry) == KIND_TWITCH:
-        async_add_entities([TwitchConnectedSensor(entry, entry.runtime_data, TWITCH_CONNECTED)])
+        async_add_entities([TwitchConnectedSensor(entry, twitch_link_of(entry), TWITCH_CONNECTED)])
         return
     if entry_kind(entry) != KIND_OBS:
         return
     async_add_entities(
-        ObsBinarySensor(entry, entry.runtime_data, description)
+        ObsBinarySensor(entry, obs_link_of(entry), description)
         for description in OBS_BINARY_SENSORS
     )
 

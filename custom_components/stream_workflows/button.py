@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .coordinator import WorkflowCoordinator
 from .entity import WorkflowEntity
-from .hass_setup import StreamWorkflowsConfigEntry
+from .runtime import StreamWorkflowsConfigEntry, coordinator_of
 
 PARALLEL_UPDATES = 0
 
@@ -49,7 +49,7 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the four buttons per workflow, now and for workflows added by a reload."""
-    coordinator = entry.runtime_data
+    coordinator = coordinator_of(entry)
 
     @callback
     def add(workflow_ids: Iterable[str]) -> None:

@@ -18,7 +18,6 @@ import voluptuous as vol
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
-    ConfigEntry,
     ConfigFlowResult,
     OptionsFlow,
 )
@@ -58,6 +57,7 @@ from .connections import (
 )
 from .const import CONF_FOLDER, CONF_SECRETS, CONF_VARIABLES, DEFAULT_FOLDER, DOMAIN
 from .outcomes import CONF_NOTIFY_ON_FAILURE, CONF_NOTIFY_ON_HANDLED_ERRORS
+from .runtime import StreamWorkflowsConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 FOLDER_SCHEMA = vol.Schema({vol.Required(CONF_FOLDER): TextSelector()})
@@ -310,7 +310,7 @@ class StreamWorkflowsConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         )
 
     async def _reconfigure_obs(
-        self, entry: ConfigEntry, user_input: dict[str, Any] | None
+        self, entry: StreamWorkflowsConfigEntry, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -351,7 +351,7 @@ class StreamWorkflowsConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
         return await self.async_step_pick_implementation()
 
     async def _reconfigure_discord(
-        self, entry: ConfigEntry, user_input: dict[str, Any] | None
+        self, entry: StreamWorkflowsConfigEntry, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -369,12 +369,12 @@ class StreamWorkflowsConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandl
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: StreamWorkflowsConfigEntry) -> OptionsFlow:
         return StreamWorkflowsOptionsFlow()
 
     @classmethod
     @callback
-    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+    def async_supports_options_flow(cls, config_entry: StreamWorkflowsConfigEntry) -> bool:
         """Only the core entry has options (the shared variables)."""
         return entry_kind(config_entry) == KIND_CORE
 

@@ -2,7 +2,7 @@
 
 The core entry (added with one submit) owns the workflows. Each connection is a separate
 entry of this integration, so it can be added, validated, re-authenticated and removed on its
-own. All entries share one adapter registry (in `hass.data`), so a connection that comes up
+own. All entries share one adapter registry (`hass.data[ADAPTERS]`), so a connection that comes up
 before or after the core entry is used by every run from that moment on.
 """
 
@@ -27,10 +27,10 @@ from homeassistant.const import (
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
+    ConfigEntryError,
     ConfigEntryNotReady,
     HomeAssistantError,
 )
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
     LocalOAuth2Implementation,
@@ -52,8 +52,10 @@ from .adapters.obs.connection import ObsConnection, ObsSnapshot
 from .adapters.twitch import TwitchAdapter
 from .adapters.twitch.connection import TwitchAuthError, TwitchConnectError, TwitchConnection
 from .const import DOMAIN, EVENT_STREAM
+from .data_keys import ADAPTERS
 from .engine import AdapterRegistry
 from .hass_engine import homeassistant_adapter
+from .issues import delete_scope_issue, update_scope_issue
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -65,7 +67,6 @@ KIND_CORE: Final = "core"
 KIND_OBS: Final = "obs"
 KIND_TWITCH: Final = "twitch"
 KIND_DISCORD: Final = "discord"
-DATA_REGISTRY: Final = f"{DOMAIN}_adapters"
 
 # Where Discord is reached; tests point it at a local server speaking Discord's REST format.
 discord_api_base: str = DISCORD_API
@@ -75,16 +76,16 @@ twitch_auth_base_url: str = TWITCH_AUTH_BASE_URL
 twitch_eventsub_url: str = TWITCH_EVENT_SUB_WEBSOCKET_URL
 
 
-def entry_kind(entry: ConfigEntry) -> str:
+def entry_kind[T](entry: ConfigEntry[T]) -> str:
     """`core`, `obs`, `twitch` or `discord`."""
     return str(entry.data.get(CONF_CONNECTION, KIND_CORE))
 
 
 def shared_registry(hass: HomeAssistant) -> AdapterRegistry:
     """The adapters every run uses; connections plug into them."""
-    registry: AdapterRegistry | None = hass.data.get(DATA_REGISTRY)
+    registry = hass.data.get(ADAPTERS)
     if registry is None:
-        registry = hass.data[DATA_REGISTRY] = AdapterRegistry(
+        registry = hass.data[ADAPTERS] = AdapterRegistry(
             [
                 InternalAdapter(),
                 homeassistant_adapter(hass),
@@ -142,7 +143,7 @@ def _unplug(hass: HomeAssistant, service: str, connection: object) -> None:
         adapter.connection = None
 
 
-async def async_setup_obs(hass: HomeAssistant, entry: ConfigEntry) -> ObsLink:
+async def async_setup_obs[T](hass: HomeAssistant, entry: ConfigEntry[T]) -> ObsLink:
     """Connect to OBS; it reconnects by itself afterwards. A wrong password starts reauth."""
     link: ObsLink | None = None
 
@@ -189,7 +190,7 @@ async def async_unload_obs(hass: HomeAssistant, link: ObsLink) -> None:
     await link.connection.stop()
 
 
-async def async_setup_discord(hass: HomeAssistant, entry: ConfigEntry) -> DiscordConnection:
+async def async_setup_discord[T](hass: HomeAssistant, entry: ConfigEntry[T]) -> DiscordConnection:
     """Discord needs no standing connection: plug the REST client into the adapter."""
     try:
         connection = DiscordConnection(
@@ -198,8 +199,12 @@ async def async_setup_discord(hass: HomeAssistant, entry: ConfigEntry) -> Discor
             session=async_get_clientsession(hass),
             api_base=discord_api_base,
         )
-    except ValueError as err:
-        raise ConfigEntryNotReady(str(err)) from err
+    except ValueError as err:  # the entry's data was changed by hand: retrying cannot help
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="discord_invalid_entry",
+            translation_placeholders={"error": str(err)},
+        ) from err
     _adapter(hass, KIND_DISCORD).connection = connection
     return connection
 
@@ -216,8 +221,8 @@ class TwitchLink(_Link):
     connection: TwitchConnection
 
 
-async def _twitch_implementation(
-    hass: HomeAssistant, entry: ConfigEntry
+async def _twitch_implementation[T](
+    hass: HomeAssistant, entry: ConfigEntry[T]
 ) -> LocalOAuth2Implementation:
     """The application credentials the entry was authorized with."""
     try:
@@ -233,7 +238,7 @@ async def _twitch_implementation(
     return implementation
 
 
-async def async_setup_twitch(hass: HomeAssistant, entry: ConfigEntry) -> TwitchLink:
+async def async_setup_twitch[T](hass: HomeAssistant, entry: ConfigEntry[T]) -> TwitchLink:
     """Connect to Twitch as the authorized broadcaster and listen for stream events.
 
     Home Assistant's OAuth2 session refreshes an expired token first; afterwards twitchAPI
@@ -310,7 +315,7 @@ async def async_setup_twitch(hass: HomeAssistant, entry: ConfigEntry) -> TwitchL
             translation_domain=DOMAIN, translation_key="twitch_cannot_connect"
         ) from err
     link = TwitchLink(connection=connection)
-    _update_scope_issue(hass, entry, connection)
+    update_scope_issue(hass, entry, connection.missing_scopes)
     _adapter(hass, KIND_TWITCH).connection = connection
 
     async def stop_on_shutdown(_event: Event) -> None:
@@ -320,31 +325,10 @@ async def async_setup_twitch(hass: HomeAssistant, entry: ConfigEntry) -> TwitchL
     return link
 
 
-def _scope_issue_id(entry: ConfigEntry) -> str:
-    return f"twitch_missing_scopes_{entry.entry_id}"
-
-
-def _update_scope_issue(
-    hass: HomeAssistant, entry: ConfigEntry, connection: TwitchConnection
+async def async_unload_twitch[T](
+    hass: HomeAssistant, entry: ConfigEntry[T], link: TwitchLink
 ) -> None:
-    """A Repairs issue while the token lacks scopes some actions or stream events need."""
-    missing = connection.missing_scopes
-    if not missing:
-        ir.async_delete_issue(hass, DOMAIN, _scope_issue_id(entry))
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        _scope_issue_id(entry),
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="twitch_missing_scopes",
-        translation_placeholders={"title": entry.title, "scopes": ", ".join(missing)},
-    )
-
-
-async def async_unload_twitch(hass: HomeAssistant, entry: ConfigEntry, link: TwitchLink) -> None:
     _unplug(hass, KIND_TWITCH, link.connection)
     await link.connection.stop()
     # Raised again by the next setup if still true; gone with the entry otherwise.
-    ir.async_delete_issue(hass, DOMAIN, _scope_issue_id(entry))
+    delete_scope_issue(hass, entry)

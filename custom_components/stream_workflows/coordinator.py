@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.start import async_at_started
-from homeassistant.util import slugify
 
 from .checked_store import CheckedStore, PlainJSONEncoder, StoreWriteError
 from .connections import shared_registry
@@ -40,18 +35,18 @@ from .engine import (
     Run,
     RunChange,
     RunRejectedError,
-    RunStatus,
     VirtualClock,
     WorkflowDefinition,
     WorkflowEngine,
 )
 from .engine.errors import Problem
 from .hass_engine import HassEventHub, hass_clock, rehearsal_clock, template_evaluator
+from .issues import WorkflowIssues
 from .live_views import LiveViews
 from .outcomes import RehearsalCalls, async_notify_outcome, log_handled_error, wants_notification
 from .redaction import Secrets
 from .run_events import RunEvents
-from .run_store import RunStore
+from .run_persistence import RunPersistence
 from .sources import WorkflowSource, check_ids, load_folder, load_stored
 from .state_errors import WorkflowStateError
 from .stored_workflows import check_document, refuse_oversized
@@ -77,10 +72,22 @@ type WorkflowsChangedCallback = Callable[[WorkflowsChanged], None]
 type RunChangeCallback = Callable[[Run, RunChange], None]
 
 
+class EntrySettings(Protocol):
+    """What the coordinator reads of the core config entry (a `ConfigEntry` of any runtime
+    data is one; taking only this keeps the entry's type, defined above, out of here)."""
+
+    @property
+    def entry_id(self) -> str: ...
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+    @property
+    def options(self) -> Mapping[str, Any]: ...
+
+
 class WorkflowCoordinator:
     """Owns the engine and everything Home Assistant shows of it."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: EntrySettings) -> None:
         self.hass = hass
         self.entry = entry
         self.registry = shared_registry(hass)
@@ -93,6 +100,7 @@ class WorkflowCoordinator:
             globals_=entry.options.get(CONF_VARIABLES, {}),
             eager_start=True,
         )
+        self.engine.tell_dispatches = False  # until a run listener asks for ACTION_STARTED
         self.sources: list[WorkflowSource] = []
         self.workflows: dict[str, WorkflowDefinition] = {}
         self.live = LiveViews(hass, self.engine.active_runs)
@@ -106,7 +114,10 @@ class WorkflowCoordinator:
         self.update_secrets()
         self.engine.redact = self.secrets.redact
         self.events = RunEvents(hass, self.secrets.redact_data)
-        self.run_store = RunStore(hass, self.engine.runs, self._data_to_save)
+        self.persistence = RunPersistence(
+            hass, self.engine, self.workflows, self.views, self.secrets.redact_data
+        )
+        self.run_store = self.persistence.store
         # An external action waits for its run's checkpoint before it is dispatched.
         self.engine.before_dispatch = self.run_store.durable
         self._workflow_store: CheckedStore[dict[str, Any]] = CheckedStore(
@@ -114,11 +125,8 @@ class WorkflowCoordinator:
         )
         self.stored_documents: dict[str, Any] = {}
         self._triggers: dict[str, CALLBACK_TYPE] = {}
-        self._issues: set[str] = set()
+        self.issues = WorkflowIssues(hass, self.secrets.redact)
         self._stopped = False
-        self._cancel_restore: CALLBACK_TYPE | None = None
-        # Saved runs waiting for Home Assistant to finish starting; saved again if it stops first.
-        self._pending_restore: list[dict[str, Any]] = []
 
     @property
     def folder(self) -> Path:
@@ -137,69 +145,9 @@ class WorkflowCoordinator:
         restored, is logged (and raised as a Repairs issue) and the rest goes on."""
         stored = await self._workflow_store.async_load()
         self.stored_documents = dict(stored) if isinstance(stored, dict) else {}
-        loading = time.perf_counter()
-        saved = await self.run_store.async_load()
-        _LOGGER.info("Loaded the runs' checkpoint in %.3f s", time.perf_counter() - loading)
+        saved = await self.persistence.async_load()
         await self.async_reload()
-        last = saved.get("last")
-        for workflow_id, summary in (last if isinstance(last, dict) else {}).items():
-            if workflow_id in self.views and isinstance(summary, dict):
-                self.views[workflow_id].load_summary(summary)
-        snapshots = [item for item in saved.get("runs") or [] if isinstance(item, dict)]
-        if self.hass.is_running or not snapshots:
-            self._restore_all(snapshots)
-            return
-
-        # At boot, wait until every entry is set up: a restored run's next step may need the
-        # OBS, Twitch or Discord connection, which loads after (or beside) this entry. Until
-        # then the sensors show the saved state.
-        self._pending_restore = snapshots
-
-        @callback
-        def restore_when_started(_hass: HomeAssistant) -> None:
-            self._cancel_restore = None
-            pending, self._pending_restore = self._pending_restore, []
-            self._restore_all(pending)
-            self.run_store.changed()
-
-        self._cancel_restore = async_at_started(self.hass, restore_when_started)
-
-    def _restore_all(self, snapshots: list[dict[str, Any]]) -> None:
-        if not snapshots:
-            return
-        started = time.perf_counter()
-        for snapshot in snapshots:
-            self._restore(snapshot)
-        _LOGGER.info("Restored %d runs in %.3f s", len(snapshots), time.perf_counter() - started)
-
-    def _restore(self, snapshot: dict[str, Any]) -> None:
-        workflow_id = snapshot.get("workflow_id", "")
-        definition = self.workflows.get(workflow_id)
-        view = self.views.get(workflow_id)
-        if definition is None or view is None:
-            _LOGGER.warning(
-                "Run %s of %s could not be restored: the workflow no longer exists",
-                snapshot.get("run_id"),
-                workflow_id,
-            )
-            return
-        if definition.fingerprint != snapshot.get("fingerprint"):
-            view.status = view.state = RunStatus.FAILED.value
-            view.last_error = {
-                "step": None,
-                "type": "workflow_changed",
-                "message": "the workflow file changed while Home Assistant was stopped; "
-                "its run could not continue",
-            }
-            return
-        try:
-            self.engine.restore(definition, snapshot)
-        except Exception:  # a damaged checkpoint loses its run, never the others
-            _LOGGER.exception(
-                "Run %s of %s could not be restored", snapshot.get("run_id"), workflow_id
-            )
-            return
-        _LOGGER.info("Restored run %s of %s", snapshot.get("run_id"), workflow_id)
+        self.persistence.async_restore(saved)
 
     async def async_stop(self) -> None:
         """Save every active run and stop their tasks; they continue after the restart."""
@@ -207,9 +155,7 @@ class WorkflowCoordinator:
             return
         self._stopped = True
         self.live.stop()
-        if self._cancel_restore is not None:
-            self._cancel_restore()
-            self._cancel_restore = None
+        self.persistence.cancel_restore()
         for remove in self._triggers.values():
             remove()
         self._triggers.clear()
@@ -218,16 +164,7 @@ class WorkflowCoordinator:
         # Stopped first, then saved: a run stopped while its action waited for its
         # checkpoint is saved with that action not dispatched.
         await self.engine.shutdown()
-        await self.run_store.async_final_save(runs)
-
-    def _data_to_save(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """What is saved besides the active runs: runs not restored yet, and each
-        workflow's last run summary."""
-        last = {workflow_id: view.summary() for workflow_id, view in self.views.items()}
-        return list(self._pending_restore), self.secrets.redact_data(last)
-
-    def _checkpoint(self, run: Run | None = None) -> None:
-        self.run_store.changed(run)
+        await self.persistence.async_final_save(runs)
 
     # -- loading ------------------------------------------------------------------------
 
@@ -280,7 +217,7 @@ class WorkflowCoordinator:
             if previous is None:
                 added.append(workflow_id)
         self.sources = sources
-        self._update_issues(sources)
+        self.issues.update(sources)
         if added or installed or removed:
             self._tell_workflows_changed(
                 WorkflowsChanged(tuple(added), tuple(installed), tuple(removed))
@@ -336,40 +273,6 @@ class WorkflowCoordinator:
                 device.id, remove_config_entry_id=self.entry.entry_id
             )
         self.run_store.changed()
-
-    def _update_issues(self, sources: list[WorkflowSource]) -> None:
-        current: set[str] = set()
-        for source in sources:
-            if not source.errors:
-                continue
-            issue_id = f"invalid_workflow_{slugify(source.label)}"
-            current.add(issue_id)
-            errors = "\n".join(f"- {p.format()}" for p in source.errors)
-            workflow_id = source.label.removeprefix("storage:")
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                # a stored workflow's issue offers to delete it (repairs.py)
-                is_fixable=source.stored,
-                data={"workflow_id": workflow_id} if source.stored else None,
-                severity=ir.IssueSeverity.ERROR,
-                # A stored workflow has no file to fix: its issue says how to delete it.
-                translation_key="invalid_stored_workflow" if source.stored else "invalid_workflow",
-                translation_placeholders={
-                    "file": source.label,
-                    "workflow_id": workflow_id,
-                    "errors": self.secrets.redact(errors),
-                },
-            )
-            _LOGGER.error(
-                "Workflow %s is invalid:\n%s",
-                source.label,
-                "\n".join(p.format() for p in source.errors),
-            )
-        for issue_id in self._issues - current:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-        self._issues = current
 
     async def async_save_workflow(self, document: dict[str, Any]) -> str:
         """Validate a definition exactly as a file is (triggers included; reserved ids and
@@ -532,6 +435,7 @@ class WorkflowCoordinator:
         wanted = frozenset(RunChange if changes is None else changes)
         for change in wanted:
             self._run_listeners[change] = (*self._run_listeners.get(change, ()), listener)
+        self.engine.tell_dispatches = RunChange.ACTION_STARTED in self._run_listeners
 
         @callback
         def remove() -> None:
@@ -543,6 +447,7 @@ class WorkflowCoordinator:
                     self._run_listeners[change] = kept
                 else:
                     self._run_listeners.pop(change, None)
+            self.engine.tell_dispatches = RunChange.ACTION_STARTED in self._run_listeners
 
         return remove
 

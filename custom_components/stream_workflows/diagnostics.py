@@ -12,10 +12,10 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 
-from .connections import CONF_CONNECTION, KIND_CORE, KIND_TWITCH, TwitchLink, entry_kind
+from .connections import CONF_CONNECTION, KIND_CORE, TwitchLink, entry_kind
 from .const import CONF_VARIABLES
-from .hass_setup import StreamWorkflowsConfigEntry
 from .redaction import REDACTED, Secrets
+from .runtime import StreamWorkflowsConfigEntry, coordinator_of, runtime_data_of
 
 # Connection entry fields that say which peer, not how to get in: shown as they are.
 SHOWN_CONNECTION_FIELDS = frozenset({CONF_CONNECTION, "host", "port", "auth_implementation"})
@@ -28,8 +28,8 @@ async def async_get_config_entry_diagnostics(
     if entry_kind(entry) != KIND_CORE:
         found: dict[str, Any] = Secrets().redact_data(_connection_diagnostics(entry))
         return found
-    coordinator = entry.runtime_data
-    secrets: Secrets = coordinator.secrets
+    coordinator = coordinator_of(entry)
+    secrets = coordinator.secrets
     options = dict(entry.options)
     if CONF_VARIABLES in options:
         options[CONF_VARIABLES] = secrets.redact_data(options[CONF_VARIABLES], variables_path="")
@@ -70,8 +70,8 @@ def _connection_diagnostics(entry: StreamWorkflowsConfigEntry) -> dict[str, Any]
     found: dict[str, Any] = {
         "entry": {"data": _entry_fields(dict(entry.data)), "options": dict(entry.options)}
     }
-    link = getattr(entry, "runtime_data", None)
-    if entry_kind(entry) == KIND_TWITCH and isinstance(link, TwitchLink):
+    # A connection whose setup failed holds nothing: its settings are all there is to show.
+    if isinstance(link := runtime_data_of(entry), TwitchLink):
         connection = link.connection
         found["connection"] = {
             "login": connection.login,

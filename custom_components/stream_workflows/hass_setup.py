@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -26,6 +23,13 @@ from .const import CONF_VARIABLES, DOMAIN
 from .coordinator import WorkflowCoordinator
 from .language import async_setup_language
 from .redaction import install_log_filter, remove_log_filter
+from .runtime import (
+    StreamWorkflowsConfigEntry,
+    coordinator_of,
+    discord_connection_of,
+    obs_link_of,
+    twitch_link_of,
+)
 from .services import async_register_services
 from .services_per_workflow import async_track_workflow_services
 from .sharing_services import async_register_sharing_services
@@ -38,9 +42,6 @@ PLATFORMS: dict[str, list[Platform]] = {
     KIND_TWITCH: [Platform.BINARY_SENSOR],
     KIND_DISCORD: [],
 }
-
-# The core entry holds a WorkflowCoordinator; connection entries hold their connection.
-type StreamWorkflowsConfigEntry = ConfigEntry[Any]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -65,7 +66,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEnt
     return True
 
 
-async def _async_setup_core(hass: HomeAssistant, entry: ConfigEntry) -> WorkflowCoordinator:
+async def _async_setup_core(
+    hass: HomeAssistant, entry: StreamWorkflowsConfigEntry
+) -> WorkflowCoordinator:
     coordinator = WorkflowCoordinator(hass, entry)
     # The integration's log records lose the secret shared variables' values.
     log_filter = install_log_filter(coordinator.secrets)
@@ -75,7 +78,7 @@ async def _async_setup_core(hass: HomeAssistant, entry: ConfigEntry) -> Workflow
     entry.async_on_unload(async_setup_language(hass, coordinator))
     entry.async_on_unload(await async_setup_studio(hass, coordinator))
 
-    async def options_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    async def options_updated(hass: HomeAssistant, entry: StreamWorkflowsConfigEntry) -> None:
         coordinator.engine.globals = dict(entry.options.get(CONF_VARIABLES, {}))
         coordinator.update_secrets()
 
@@ -92,11 +95,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: StreamWorkflowsConfigEn
     kind = entry_kind(entry)
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS.get(kind, []))
     if kind == KIND_OBS:
-        await async_unload_obs(hass, entry.runtime_data)
+        await async_unload_obs(hass, obs_link_of(entry))
     elif kind == KIND_TWITCH:
-        await async_unload_twitch(hass, entry, entry.runtime_data)
+        await async_unload_twitch(hass, entry, twitch_link_of(entry))
     elif kind == KIND_DISCORD:
-        await async_unload_discord(hass, entry.runtime_data)
+        await async_unload_discord(hass, discord_connection_of(entry))
     else:
-        await entry.runtime_data.async_stop()
+        await coordinator_of(entry).async_stop()
     return unloaded

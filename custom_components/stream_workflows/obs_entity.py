@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .connections import ObsLink
 from .const import DOMAIN
+from .runtime import StreamWorkflowsConfigEntry
 
 
 class ObsEntity(Entity):
@@ -17,7 +17,9 @@ class ObsEntity(Entity):
     _attr_has_entity_name = True
     _attr_should_poll = False
 
-    def __init__(self, entry: ConfigEntry, link: ObsLink, description: EntityDescription) -> None:
+    def __init__(
+        self, entry: StreamWorkflowsConfigEntry, link: ObsLink, description: EntityDescription
+    ) -> None:
         self.link = link
         self.entity_description = description
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"

@@ -19,8 +19,8 @@ from .const import STATUSES
 from .coordinator import WorkflowCoordinator
 from .engine import WorkflowDefinition
 from .entity import WorkflowEntity
-from .hass_setup import StreamWorkflowsConfigEntry
 from .obs_entity import ObsEntity
+from .runtime import StreamWorkflowsConfigEntry, coordinator_of, obs_link_of
 
 PARALLEL_UPDATES = 0
 
@@ -40,9 +40,9 @@ async def async_setup_entry(
 ) -> None:
     """Add a state sensor per workflow (core entry), or OBS's scene sensor (OBS entry)."""
     if entry_kind(entry) == KIND_OBS:
-        async_add_entities([ObsSceneSensor(entry, entry.runtime_data, SCENE_DESCRIPTION)])
+        async_add_entities([ObsSceneSensor(entry, obs_link_of(entry), SCENE_DESCRIPTION)])
         return
-    coordinator = entry.runtime_data
+    coordinator = coordinator_of(entry)
 
     @callback
     def add(workflow_ids: Iterable[str]) -> None:

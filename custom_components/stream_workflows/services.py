@@ -34,6 +34,8 @@ from .const import (
     SERVICE_RUN,
     SERVICE_SAVE_WORKFLOW,
 )
+from .language.draft_action import async_register_draft_action
+from .run_errors import run_failure
 from .runtime import core_coordinator, get_coordinator
 from .services_per_workflow import check_inputs, run_outcome
 from .workflow_devices import entity_workflow
@@ -146,6 +148,10 @@ def async_register_services(hass: HomeAssistant) -> None:
             for started in runs:
                 await started.wait()
         if not call.return_response:
+            # A script that waited fails as its run did: nothing else would tell it.
+            for started in runs if call.data[ATTR_WAIT] else ():
+                if (failure := run_failure(started, coordinator.secrets.redact)) is not None:
+                    raise failure
             return None
         return {"runs": [run_outcome(coordinator, started) for started in runs]}
 
@@ -215,3 +221,4 @@ def async_register_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_DELETE_WORKFLOW, delete_workflow, schema=DELETE_SCHEMA
     )
+    async_register_draft_action(hass)  # language/: a sentence → a draft (AI Task)

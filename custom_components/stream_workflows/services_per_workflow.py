@@ -30,6 +30,7 @@ from .engine import Run, WorkflowDefinition
 from .engine.inputs import selector_for, type_matches
 from .engine.model import InputDef
 from .engine.references import DerivedInput, derived_inputs
+from .run_errors import run_failure
 
 if TYPE_CHECKING:
     from .coordinator import WorkflowCoordinator, WorkflowsChanged
@@ -65,6 +66,10 @@ def run_outcome(coordinator: WorkflowCoordinator, run: Run) -> dict[str, Any]:
         "errors": [error.as_dict() for error in run.errors],
         "results": dict(run.results),
         "rehearsal": run.rehearsal,
+        # Why it failed, for people (translated); `error` is what templates read.
+        "message": str(failure)
+        if (failure := run_failure(run, coordinator.secrets.redact))
+        else None,
     }
     if run.rehearsal:
         outcome["calls"] = coordinator.rehearsal_calls(run)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .connections import TwitchLink
 from .const import DOMAIN
+from .runtime import StreamWorkflowsConfigEntry
 
 
 class TwitchEntity(Entity):
@@ -16,7 +16,7 @@ class TwitchEntity(Entity):
     _attr_has_entity_name = True
 
     def __init__(
-        self, entry: ConfigEntry, link: TwitchLink, description: EntityDescription
+        self, entry: StreamWorkflowsConfigEntry, link: TwitchLink, description: EntityDescription
     ) -> None:
         self.link = link
         self.entity_description = description

@@ -219,9 +219,9 @@ async def test_discord_reconfigure(hass: HomeAssistant, discord: DiscordPeer) ->
     assert entry.state is ConfigEntryState.LOADED
 
 
-async def test_discord_entry_without_credentials_is_not_ready(hass: HomeAssistant) -> None:
+async def test_discord_entry_without_credentials_fails_setup(hass: HomeAssistant) -> None:
     entry = discord_entry()
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.state is ConfigEntryState.SETUP_ERROR  # a retry cannot help
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.stream_workflows.checked_store import CheckedStore, StoreWriteError
 from custom_components.stream_workflows.const import (
     DOMAIN,
+    GENERIC_SERVICES,
     STORAGE_KEY_WORKFLOWS,
     STORAGE_VERSION,
 )
@@ -75,6 +76,8 @@ async def test_a_bad_trigger_in_a_file_is_that_files_problem(
     [
         (workflow("run"), "built-in Stream Workflows action"),
         (workflow("list"), "built-in Stream Workflows action"),
+        (workflow("export"), "built-in Stream Workflows action"),
+        (workflow("draft_from_text"), "built-in Stream Workflows action"),
         (workflow("on_disk"), "already used by a workflow file"),
         (workflow("badtrig", triggers=[BAD_TRIGGER]), "invalid trigger"),
         ({"id": "nosteps", "steps": "nope"}, "steps"),
@@ -238,3 +241,13 @@ async def test_a_bad_stored_workflow_is_deleted_from_its_repairs_issue(
     await hass.async_block_till_done()
     assert set(stored(hass_storage)) == {"fine"}
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_every_action_the_integration_registers_is_a_reserved_id(
+    hass: HomeAssistant, setup_entry: Any
+) -> None:
+    """A workflow gets an action named by its id: none may take a built-in action's name."""
+    await setup_entry()
+    registered = set(hass.services.async_services_for_domain(DOMAIN))
+    assert registered  # the built-in actions are there
+    assert registered <= GENERIC_SERVICES, registered - GENERIC_SERVICES

@@ -120,6 +120,25 @@ async def wait_current(page: Any, step: str, within: float = 20_000) -> None:
     )
 
 
+async def disabled_look(page: Any, selector: str) -> dict[str, Any]:
+    """A button's computed fill and text colour, and the theme's primary and disabled colours."""
+    look: dict[str, Any] = await page.locator(selector).evaluate(
+        """el => {
+            const probe = document.createElement('span');
+            el.parentNode.appendChild(probe);
+            probe.style.color = 'var(--primary-color)';
+            const primary = getComputedStyle(probe).color;
+            probe.style.color = 'var(--disabled-text-color, #9e9e9e)';
+            const disabledColour = getComputedStyle(probe).color;
+            probe.remove();
+            const style = getComputedStyle(el);
+            return {disabled: el.disabled, background: style.backgroundColor, color: style.color,
+                    primary, disabled_colour: disabledColour};
+        }"""
+    )
+    return look
+
+
 async def record_highlights(page: Any) -> None:
     """Keep every value the flowchart's `data-current` takes, in order."""
     await page.locator(CHART).evaluate(
@@ -193,6 +212,15 @@ async def test_panel_follows_a_watched_rehearsal(
     # (No countdown here yet: no subscribe event carries the wait's end, see the report.)
     assert await desktop.locator("sw-workflow-view .chip").first.inner_text() == "rehearsal"
     await shoot(pages, "03-rehearsal")
+    # While it runs, Run is disabled and looks it, in both themes: no primary fill.
+    for page in pages.values():
+        for dark in (False, True):
+            await set_dark(page, dark)
+            look = await disabled_look(page, "sw-workflow-view #run")
+            assert look["disabled"], look
+            assert look["background"] in ("rgba(0, 0, 0, 0)", "transparent"), look
+            assert look["color"] == look["disabled_colour"] != look["primary"], look
+        await set_dark(page, False)
 
     # Pause and resume.
     await desktop.locator("sw-workflow-view #pause").click()
@@ -236,10 +264,23 @@ async def test_panel_follows_a_watched_rehearsal(
         await page.locator("sw-workflow-view #detail").wait_for(timeout=20_000)
     detail = await desktop.locator("sw-workflow-view [data-sw='detail-path']").inner_text()
     assert detail.split(" → ") == ["prepare_raid", "announce_raid", "wait_for_raid", "end_stream"]
-    steps = await desktop.locator("sw-workflow-view #detail tr[data-step]").evaluate_all(
+    steps = await desktop.locator("sw-workflow-view #detail [data-step]").evaluate_all(
         "rows => rows.map(r => r.dataset.step)"
     )
     assert steps[:3] == ["prepare_raid", "announce_raid", "wait_for_raid"]
+    # The run's detail is readable at both widths: nothing runs off sideways and each step's
+    # parameters get a real width.
+    for name, page in pages.items():
+        room = await page.locator("sw-workflow-view #detail").evaluate(
+            """card => ({
+                overflow: card.scrollWidth - card.clientWidth,
+                pres: [...card.querySelectorAll('[data-step] pre')]
+                    .map(p => p.getBoundingClientRect().width),
+            })"""
+        )
+        assert room["overflow"] <= 1, (name, room)
+        assert room["pres"], (name, room)
+        assert min(room["pres"]) >= 250, (name, room)
     state = await chart_state(desktop)
     assert set(state["visited"]) == {"prepare_raid", "announce_raid", "wait_for_raid", "end_stream"}
     assert ["wait_for_raid", "end_stream", "cancel"] in state["taken"]

@@ -357,3 +357,78 @@ async def test_subscribe_reports_workflow_changes_and_history_is_bounded(
         )
     await hass.async_block_till_done()
     assert len(ok(await send("runs", workflow_id="quick"))["runs"]) == MAX_RUNS
+
+
+async def test_every_save_of_a_stored_workflow_keeps_a_version(
+    ws: Client, hass: HomeAssistant
+) -> None:
+    """The save_workflow action (not only the Studio) keeps the version it replaces, and so
+    does its delete_workflow; a first save has nothing to keep."""
+    await hass.services.async_call(
+        DOMAIN, "save_workflow", {"definition": QUICK}, blocking=True, return_response=True
+    )
+    assert ok(await ws("versions", workflow_id="quick")) == {"versions": []}
+    await hass.services.async_call(
+        DOMAIN,
+        "save_workflow",
+        {"definition": {**QUICK, "name": "Quicker"}},
+        blocking=True,
+        return_response=True,
+    )
+    versions = ok(await ws("versions", workflow_id="quick"))["versions"]
+    assert [(v["version"], v["summary"]) for v in versions] == [(1, "Quick: 1 steps")]
+    # the Studio's save after the action's: one more version, the action's document
+    ok(await ws("save", definition={**QUICK, "name": "Quickest"}))
+    versions = ok(await ws("versions", workflow_id="quick"))["versions"]
+    assert [(v["version"], v["summary"]) for v in versions] == [
+        (2, "Quicker: 1 steps"),
+        (1, "Quick: 1 steps"),
+    ]
+    await hass.services.async_call(
+        DOMAIN, "delete_workflow", {"workflow_id": "quick"}, blocking=True
+    )
+    versions = ok(await ws("versions", workflow_id="quick"))["versions"]
+    assert versions[0]["summary"] == "Quickest: 1 steps"
+    # restore brings the deleted workflow back, from the version kept
+    ok(await ws("restore", workflow_id="quick", version=3))
+    assert ok(await ws("get", workflow_id="quick"))["definition"]["name"] == "Quickest"
+    assert len(ok(await ws("versions", workflow_id="quick"))["versions"]) == 3
+
+
+async def test_list_tells_whether_triggers_are_enabled(ws: Client) -> None:
+    """An imported workflow's triggers start off (`enabled: false`): the list says so."""
+    off = {"trigger": "stream_event", "event": "raid_incoming", "enabled": False}
+    ok(await ws("save", definition={**QUICK, "id": "off", "trigger": off}))
+    ok(await ws("save", definition={**QUICK, "id": "on", "trigger": "raid_incoming"}))
+    ok(await ws("save", definition={**QUICK, "id": "half", "triggers": [off, "go_live"]}))
+    listed = {w["workflow_id"]: w for w in ok(await ws("list"))["workflows"]}
+    assert (listed["off"]["enabled"], listed["off"]["triggers"]) == (False, [0, 1])
+    assert (listed["on"]["enabled"], listed["on"]["triggers"]) == (True, [1, 1])
+    assert (listed["half"]["enabled"], listed["half"]["triggers"]) == (True, [1, 2])
+    assert listed["watched"]["enabled"] is None  # no trigger: started by hand
+
+
+async def test_catalog_gives_function_checked_parameters_their_types(ws: Client) -> None:
+    """Parameters checked by a function get the type the function checks, and the selector
+    that draws it: numbers with their range (seconds as such), booleans, mappings, lists."""
+    services = ok(await ws("catalog"))["services"]
+
+    def field(service: str, action: str, name: str) -> dict[str, Any]:
+        fields = services[service]["actions"][action]["fields"]
+        return dict(next(f for f in fields if f["name"] == name))
+
+    seconds = field("internal", "wait", "seconds")
+    assert (seconds["type"], seconds["valueMin"], seconds["unit"]) == ("float", 0, "s")
+    assert seconds["selector"]["number"]["unit_of_measurement"] == "s"
+    poll = field("twitch", "create_poll", "duration")
+    assert (poll["type"], poll["valueMin"], poll["valueMax"]) == ("integer", 15, 1800)
+    assert poll["selector"]["number"]["step"] == 1
+    clip = field("twitch", "create_clip", "duration")
+    assert (clip["type"], clip["valueMin"], clip["valueMax"]) == ("float", 5, 60)
+    assert field("obs", "set_input_mute", "muted")["selector"] == {"boolean": {}}
+    assert field("internal", "fire_event", "data")["type"] == "object"
+    assert field("twitch", "update_channel", "tags")["type"] == "list"
+    choices = field("twitch", "create_poll", "choices")
+    assert (choices["type"], choices["lengthMin"], choices["lengthMax"]) == ("list", 2, 5)
+    assert field("twitch", "raid_channel", "target_channel")["type"] == "string"
+    assert field("internal", "log", "level")["type"] == "select"  # unchanged

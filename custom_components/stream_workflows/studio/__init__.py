@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.util.hass_dict import HassKey
 
+from ..data_keys import STUDIO_COMMANDS
 from ..engine.run import Run, RunChange
 from .data import STUDIO, StudioData
+from .describe_ws import async_register_describe_commands
 from .panel import async_register_frontend, async_unregister_frontend
 from .run_history import record_of
 from .sharing_ws import async_register_sharing_commands
@@ -32,7 +33,6 @@ TOLD = frozenset(
         RunChange.FINISHED,
     }
 )
-_REGISTERED: HassKey[bool] = HassKey("stream_workflows_studio_ws")
 
 
 async def async_setup_studio(
@@ -45,17 +45,17 @@ async def async_setup_studio(
         await studio.versions.async_load()
         hass.data[STUDIO] = studio
     studio = hass.data[STUDIO]
-    if not hass.data.get(_REGISTERED):
+    if not hass.data.get(STUDIO_COMMANDS):
         async_register_commands(hass)
-        hass.data[_REGISTERED] = True
+        async_register_describe_commands(hass)
+        hass.data[STUDIO_COMMANDS] = True
     async_register_sharing_commands(hass)
 
     @callback
     def run_changed(run: Run, change: RunChange) -> None:
         # Told at the transition itself, so what subscribers see is the run's state then.
-        if change not in TOLD:
-            return
-        studio.follow(coordinator, run.run_id)
+        if change is RunChange.STARTED or change is RunChange.FINISHED:
+            studio.keep(run)  # once it has started, a run can be followed after it ends
         if studio.run_listeners:  # the error is redacted only for someone who will read it
             error = coordinator.secrets.redact_data(run.error.as_dict()) if run.error else None
             for listener in tuple(studio.run_listeners):
@@ -64,8 +64,8 @@ async def async_setup_studio(
             calls = coordinator.rehearsal_calls(run)
             studio.history.add(record_of(run, calls, coordinator.secrets.redact_data))
 
-    removers = [coordinator.async_add_run_listener(run_changed)]
-    removers.append(coordinator.async_add_workflows_listener(studio.workflows_changed))
+    removers = [coordinator.async_add_run_listener(run_changed, TOLD)]
+    removers.append(coordinator.async_add_workflows_listener(studio.watch_documents(coordinator)))
     await async_register_frontend(hass)
 
     @callback

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+import typing
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import voluptuous as vol
@@ -13,13 +14,97 @@ from homeassistant.helpers import config_validation as cv
 from ..engine.adapter import AdapterRegistry
 from ..engine.inputs import INPUT_TYPES
 
+# What a validating function's return annotation says the parameter is.
+_ANNOTATED: dict[Any, str] = {
+    bool: "boolean",
+    int: "integer",
+    float: "float",
+    str: "string",
+    list: "list",
+    dict: "object",
+}
+# The engine's number checks (engine/numbers.py) keep their bounds in their closures.
+_NUMBER_CHECKS = {"real": "float", "whole": "integer", "real_or_text": "float"}
+
+
+def _closure(function: Callable[..., Any]) -> Mapping[str, Any]:
+    try:
+        return inspect.getclosurevars(function).nonlocals
+    except (TypeError, ValueError):
+        return {}
+
+
+def _number_check(function: Callable[..., Any]) -> dict[str, Any] | None:
+    """`{"type": "float"|"integer", "valueMin", "valueMax"}` for engine.numbers' checks."""
+    maker = function.__qualname__.partition(".<locals>")[0]
+    kind = _NUMBER_CHECKS.get(maker)
+    if kind is None or not function.__module__.endswith("engine.numbers"):
+        return None
+    found = _closure(function)
+    if maker == "real_or_text" and callable(found.get("inner")):
+        found = _closure(found["inner"])
+    field: dict[str, Any] = {"type": kind}
+    for bound, key in (("low", "valueMin"), ("high", "valueMax")):
+        if isinstance(found.get(bound), int | float):
+            field[key] = found[bound]
+    if "seconds" in str(found.get("what", "")):
+        field["unit"] = "s"
+    return field
+
+
+def _function_field(function: Callable[..., Any]) -> dict[str, Any]:
+    """A validating function's type: a number check's range, or its return annotation."""
+    if function.__module__.startswith("voluptuous"):
+        # vol.Boolean() checks a boolean; vol.Lower and the like only transform text
+        return {"type": "boolean"} if function.__name__ == "Boolean" else {}
+    if (number := _number_check(function)) is not None:
+        return number
+    field: dict[str, Any] = {}
+    try:
+        returned = typing.get_type_hints(function).get("return")
+    except Exception:  # an annotation that cannot be read says nothing
+        returned = None
+    kind = _ANNOTATED.get(typing.get_origin(returned) or returned)
+    if kind is not None:
+        field["type"] = kind
+    if function.__doc__:
+        field["description"] = inspect.cleandoc(function.__doc__).split("\n")[0].replace("`", "")
+    return field
+
 
 def _serializer(schema: Any) -> Any:
-    """Home Assistant's serializer, and no type (a text field) for a validating function."""
+    """Home Assistant's serializer, plus the types it does not know: validating functions
+    (by their ranges or return annotations), `dict`, `list` and `[item]`."""
+    if isinstance(schema, list):
+        return {"type": "list"}
+    if schema is dict:
+        return {"type": "object"}
+    if schema is list:
+        return {"type": "list"}
     result = cv.custom_serializer(schema)
     if result is voluptuous_serialize.UNSUPPORTED and inspect.isfunction(schema):
-        return {}
+        return _function_field(schema)
     return result
+
+
+def _selector(field: dict[str, Any]) -> dict[str, Any] | None:
+    """The Home Assistant selector that draws a field of this type, when there is one."""
+    kind = field.get("type")
+    if kind in ("integer", "float"):
+        number: dict[str, Any] = {"mode": "box", "step": 1 if kind == "integer" else "any"}
+        for key, bound in (("valueMin", "min"), ("valueMax", "max")):
+            if key in field:
+                number[bound] = field[key]
+        if field.get("unit"):
+            number["unit_of_measurement"] = field["unit"]
+        return {"number": number}
+    if kind == "boolean":
+        return {"boolean": {}}
+    if kind == "object":
+        return {"object": {}}
+    if kind == "list":
+        return {"text": {"multiple": True}}
+    return None
 
 
 def _mapping(schema: Any) -> Mapping[Any, Any] | None:
@@ -45,6 +130,8 @@ def _field(value: Any) -> dict[str, Any]:
     if not isinstance(field, dict):
         return {"type": "string"}
     field.setdefault("type", "string")
+    if "selector" not in field and (selector := _selector(field)) is not None:
+        field["selector"] = selector
     return dict(field)
 
 

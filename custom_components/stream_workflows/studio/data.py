@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
@@ -39,6 +39,26 @@ class StudioData:
         if self._pending is None:
             self._pending = self._hass.loop.call_soon(self._tell)
 
+    def watch_documents(
+        self, coordinator: WorkflowCoordinator
+    ) -> Callable[[WorkflowsChanged], None]:
+        """A workflows listener for `coordinator` that keeps, as a version, every stored
+        document a save or a delete replaced, whoever saved (the Studio, the save_workflow
+        action, sharing, the assistant): they all end in the coordinator's reload."""
+        known = dict(coordinator.stored_documents)
+
+        @callback
+        def changed(change: WorkflowsChanged) -> None:
+            nonlocal known
+            now = coordinator.stored_documents
+            for workflow_id, document in known.items():
+                if now.get(workflow_id) != document:  # replaced or deleted
+                    self.versions.record(workflow_id, document)
+            known = dict(now)
+            self.workflows_changed(change)
+
+        return changed
+
     def _tell(self) -> None:
         self._pending = None
         for listener in list(self.workflow_listeners):
@@ -47,15 +67,18 @@ class StudioData:
     def follow(self, coordinator: WorkflowCoordinator, run_id: str) -> Run | None:
         """The run `run_id` (active, or among the last that finished)."""
         run = self._runs.get(run_id) or coordinator.engine.get(run_id)
-        if run is not None and run_id not in self._runs:
-            self._runs[run_id] = run
-            finished = [key for key, kept in self._runs.items() if kept.finished_at is not None]
-            for key in finished[: max(0, len(finished) - RECENT_RUNS)]:
-                del self._runs[key]
+        if run is not None:
+            self.keep(run)
         return run
 
-
-STUDIO: HassKey[StudioData] = HassKey("stream_workflows_studio")
+    def keep(self, run: Run) -> None:
+        """Keep `run` to describe after the engine forgets it (the last `RECENT_RUNS`)."""
+        if run.run_id in self._runs:
+            return
+        self._runs[run.run_id] = run
+        finished = [key for key, kept in self._runs.items() if kept.finished_at is not None]
+        for key in finished[: max(0, len(finished) - RECENT_RUNS)]:
+            del self._runs[key]
 
 
 def live_of(run: Run) -> dict[str, Any]:
@@ -82,3 +105,7 @@ def live_of(run: Run) -> dict[str, Any]:
         "wait_remaining": run.wait_remaining(),
         "rehearsal": run.rehearsal,
     }
+
+
+# The Studio's stores (run history, versions) and the runs its subscribers follow.
+STUDIO: Final[HassKey[StudioData]] = HassKey("stream_workflows_studio")

@@ -16,7 +16,8 @@ from pathlib import Path
 from homeassistant.components import frontend, panel_custom
 from homeassistant.components.http import StaticPathConfig
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.util.hass_dict import HassKey
+
+from ..data_keys import CARD_URL, STATIC_PATHS
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 STATIC_URL = "/stream_workflows_static"
@@ -26,9 +27,6 @@ PANEL_ICON = "mdi:state-machine"
 PANEL_ELEMENT = "stream-workflows-panel"
 PANEL_MODULE = "panel/panel.js"
 CARD_MODULE = "card/stream-workflow-card.js"
-
-_STATIC_DONE: HassKey[bool] = HassKey("stream_workflows_static_registered")
-_CARD_URL: HassKey[str] = HassKey("stream_workflows_card_url")
 
 
 def frontend_version(root: Path = FRONTEND_DIR) -> str:
@@ -43,11 +41,11 @@ def frontend_version(root: Path = FRONTEND_DIR) -> str:
 async def async_register_frontend(hass: HomeAssistant) -> None:
     """Serve the files, register the panel and load the card; safe to call again."""
     version = await hass.async_add_executor_job(frontend_version)
-    if not hass.data.get(_STATIC_DONE):
+    if not hass.data.get(STATIC_PATHS):
         await hass.http.async_register_static_paths(
             [StaticPathConfig(STATIC_URL, str(FRONTEND_DIR), cache_headers=False)]
         )
-        hass.data[_STATIC_DONE] = True
+        hass.data[STATIC_PATHS] = True
     async_unregister_frontend(hass)
     await panel_custom.async_register_panel(
         hass,
@@ -61,12 +59,12 @@ async def async_register_frontend(hass: HomeAssistant) -> None:
     )
     card_url = f"{STATIC_URL}/{CARD_MODULE}?v={version}"
     frontend.add_extra_js_url(hass, card_url, es5=False)
-    hass.data[_CARD_URL] = card_url
+    hass.data[CARD_URL] = card_url
 
 
 @callback
 def async_unregister_frontend(hass: HomeAssistant) -> None:
     """Remove the panel and the card's module (the static files stay served)."""
     frontend.async_remove_panel(hass, PANEL_URL_PATH, warn_if_unknown=False)
-    if (card_url := hass.data.pop(_CARD_URL, None)) is not None:
+    if (card_url := hass.data.pop(CARD_URL, None)) is not None:
         frontend.remove_extra_js_url(hass, card_url, es5=False)

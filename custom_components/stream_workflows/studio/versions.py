@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+
+_LOGGER = logging.getLogger(__name__)
 
 MAX_VERSIONS = 20
 """Versions kept per workflow; the oldest go first."""
@@ -16,8 +20,11 @@ STORAGE_KEY = "stream_workflows.studio_versions"
 SAVE_DELAY = 1.0
 
 
-def summary(document: dict[str, Any]) -> str:
-    """One line about a version: its name and how many steps or states it has."""
+def summary(document: Any) -> str:
+    """One line about a version: its name and how many steps or states it has. A stored
+    document that is not a mapping (a damaged one can be replaced or deleted) says so."""
+    if not isinstance(document, dict):
+        return f"not a workflow ({type(document).__name__})"
     name = str(document.get("name") or document.get("id") or "")[:100]
     for key in ("states", "steps"):
         value = document.get(key)
@@ -38,8 +45,15 @@ class VersionHistory:
         if isinstance(stored, dict) and isinstance(stored.get("workflows"), dict):
             self._data = stored["workflows"]
 
-    def record(self, workflow_id: str, document: dict[str, Any]) -> int:
-        """Keep `document` as the newest version of `workflow_id`; its number."""
+    def record(self, workflow_id: str, document: Any) -> int | None:
+        """Keep `document` as the newest version of `workflow_id`; its number. A document
+        the store could not write (nested past JSON's limits: a damaged stored workflow
+        being replaced) is not kept, so it cannot stop the other versions being saved."""
+        try:
+            json_bytes(document)
+        except (TypeError, ValueError):
+            _LOGGER.warning("Version of %s not kept: it cannot be written as JSON", workflow_id)
+            return None
         versions = self._data.pop(workflow_id, [])
         number = versions[-1]["version"] + 1 if versions else 1
         versions.append(

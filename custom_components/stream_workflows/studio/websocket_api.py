@@ -22,10 +22,10 @@ from homeassistant.components.websocket_api.decorators import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from ..cli.simulate import Rehearsal, rehearse
 from ..const import DOMAIN
 from ..coordinator import WorkflowCoordinator
 from ..engine import RehearsalPlan
+from ..engine.rehearse import Rehearsal, rehearse
 from ..engine.run import Run, RunChange
 from ..runtime import get_coordinator
 from ..sharing.share import to_yaml
@@ -111,7 +111,7 @@ def _list_entry(
         "valid": source.valid,
         "problems": _problems(source.problems, redact),
         "trigger": _trigger_text(source),
-        "enabled": True,
+        **_triggers_enabled(source),
         "status": "idle",
         "state": "idle",
         "current": [],
@@ -138,6 +138,14 @@ def _list_entry(
         else None
     )
     return entry
+
+
+def _triggers_enabled(source: WorkflowSource) -> dict[str, Any]:
+    """`enabled`: whether any trigger starts the workflow (None: it has none; imported
+    workflows' triggers start off, `enabled: false`), and `triggers`: [on, all]."""
+    triggers = source.definition.triggers if source.definition is not None else ()
+    on = sum(1 for trigger in triggers if trigger.config.get("enabled", True) is not False)
+    return {"enabled": on > 0 if triggers else None, "triggers": [on, len(triggers)]}
 
 
 def _trigger_text(source: WorkflowSource) -> str | None:
@@ -296,16 +304,14 @@ async def ws_rehearse(
 async def _save(
     hass: HomeAssistant, connection: ActiveConnection, msg_id: int, document: dict[str, Any]
 ) -> str | None:
-    """Save through the coordinator, recording the version it replaces; None on an error sent."""
+    """Save through the coordinator (the Studio's document watcher keeps the version it
+    replaces); None on an error sent."""
     coordinator = get_coordinator(hass)
-    previous = coordinator.stored_documents.get(str(document.get("id")))
     try:
         workflow_id = await coordinator.async_save_workflow(document)
     except HomeAssistantError as err:
         _send(connection, msg_id, _code(err), err)
         return None
-    if previous is not None:
-        hass.data[STUDIO].versions.record(workflow_id, previous)
     hass.data[STUDIO].workflows_changed()
     return workflow_id
 
@@ -336,14 +342,11 @@ async def ws_delete(hass: HomeAssistant, connection: ActiveConnection, msg: dict
     if workflow_id in _file_ids(coordinator):
         _error(connection, msg["id"], "not_editable", workflow_id=workflow_id)
         return
-    previous = coordinator.stored_documents.get(workflow_id)
     try:
         await coordinator.async_delete_workflow(workflow_id)
     except HomeAssistantError as err:
         _send(connection, msg["id"], _code(err), err)
         return
-    if previous is not None:
-        hass.data[STUDIO].versions.record(workflow_id, previous)
     hass.data[STUDIO].workflows_changed()
     connection.send_result(msg["id"], {})
 

@@ -4,11 +4,13 @@
 // Events (bubbling, composed): sw-editor-close, sw-workflow-saved {workflow_id} (after Save),
 // sw-workflow-changed {workflow_id} (after a restore: the editor stays), sw-workflow-deleted
 // {workflow_id}, sw-open-workflow {workflow_id} (a copy was made and opened in the editor).
-import {
-  ERROR_POLICIES, INPUT_TYPES, MODES, SHAPES, addItem, convertShape, itemsOf, newWorkflow,
-  shapeOf, tidy, typedValue,
-} from "./editor/document.js";
-import { button, field, h, select } from "./editor/dom.js";
+// `serverChanged()` (the panel calls it on every workflows-changed push) keeps the draft: an
+// untouched form follows the saved version; an edited one is kept and the user is told when
+// its workflow was saved or deleted elsewhere.
+import { SHAPES, addItem, addParallel, itemsOf, newWorkflow, shapeOf, tidy } from "./editor/document.js";
+import { button, h } from "./editor/dom.js";
+import { generalForm, inputsForm } from "./editor/general-form.js";
+import { canonical, withServerWatch } from "./editor/server-watch.js";
 import { itemForm } from "./editor/item-form.js";
 import { placeProblems } from "./editor/problems.js";
 import { EDITOR_CSS } from "./editor/styles.js";
@@ -18,7 +20,7 @@ import { parseYaml, toYaml } from "./editor/yaml.js";
 const VALIDATE_DELAY_MS = 300;
 let catalogPromise = null;
 
-class SwEditor extends HTMLElement {
+class SwEditor extends withServerWatch(HTMLElement) {
   constructor() {
     super();
     this.attachShadow({ mode: "open" });
@@ -39,6 +41,10 @@ class SwEditor extends HTMLElement {
     this._rehearsal = null;
     this._catalog = null;
     this._loading = false;
+    this._baseline = null; // the saved document the draft started from (canonical JSON)
+    this._conflict = null; // {kind: "changed", definition} | {kind: "deleted"}
+    this._writing = 0; // own saves / restores under way: their pushes are checked after
+    this._recheck = false;
   }
 
   set hass(hass) {
@@ -90,12 +96,17 @@ class SwEditor extends HTMLElement {
         this._source = got.source;
         this._editable = Boolean(got.editable);
         this._savedId = this._workflowId;
+        this._baseline = canonical(got.definition);
       } else {
-        this._doc = newWorkflow();
+        // a draft opened from the Describe box (the panel sets it), else an empty workflow
+        this._doc = this.initialDocument ? structuredClone(this.initialDocument) : newWorkflow();
+        this.initialDocument = null;
         this._source = "stored";
         this._editable = true;
         this._savedId = null;
+        this._baseline = null;
       }
+      this._conflict = null;
       this._dirty = false;
       this._message = null;
       this._rehearsal = null;
@@ -148,7 +159,7 @@ class SwEditor extends HTMLElement {
     if (this._yamlError) return "YAML cannot be read";
     if (this._valid === null) return "Checking…";
     const errors = this._problems.filter((p) => p.severity !== "warning").length;
-    const dirty = this._dirty ? " · unsaved changes" : "";
+    const dirty = (this._dirty ? " · unsaved changes" : "") + (this._conflict ? " · changed elsewhere" : "");
     return (this._valid ? "Valid" : `${errors || this._problems.length} problem${(errors || this._problems.length) === 1 ? "" : "s"}`) + dirty;
   }
 
@@ -159,6 +170,7 @@ class SwEditor extends HTMLElement {
         "This workflow is a file in your configuration folder: it opens read-only. ",
         "Copy it to an editable workflow to change it in Home Assistant; the file stays yours."));
     }
+    if (this._conflict) parts.push(this._conflictNote());
     if (this._message) parts.push(h("div", { class: `note ${this._message.kind}`, role: "status" }, this._message.text));
     if (this._rehearsal) parts.push(this._rehearsalView());
     return h("div", { class: "banner", id: "banner" }, parts);
@@ -197,6 +209,15 @@ class SwEditor extends HTMLElement {
       h("div", { class: "yaml-pane" }, h("div", { class: "pane-title" }, "YAML"), this._yamlErrorEl, this._yamlEl));
   }
 
+  /** What the general and inputs sections read and change of the editor. */
+  _formContext(ro) {
+    return {
+      doc: this._doc, readOnly: ro, savedId: this._savedId,
+      changed: (structural, opts) => this._changed(structural, opts),
+      replaceDoc: (doc) => { this._doc = doc; },
+    };
+  }
+
   _renderForm() {
     const doc = this._doc;
     const ro = this._readOnly;
@@ -206,8 +227,8 @@ class SwEditor extends HTMLElement {
     const info = SHAPES[shape];
     const items = itemsOf(doc);
     this._formEl.replaceChildren(
-      this._general(ro),
-      this._inputs(ro),
+      generalForm(this._formContext(ro)),
+      inputsForm(this._formContext(ro)),
       h("section", { class: "card items", dataset: { path: info.key } },
         h("h2", {}, `${info.label}: ${info.key}`),
         h("div", { class: "problems" }),
@@ -215,113 +236,13 @@ class SwEditor extends HTMLElement {
         ro ? null : button(`+ Add ${info.item}`, () => {
           addItem(doc);
           this._changed(true);
-        }, { id: "add-item", class: "add" })),
+        }, { id: "add-item", class: "add" }),
+        ro || shape !== "sequence" ? null : button("+ Add parallel block", () => {
+          addParallel(doc);
+          this._changed(true);
+        }, { id: "add-parallel", class: "add" })),
     );
     this._formEl.scrollTop = scroll;
-  }
-
-  _general(ro) {
-    const doc = this._doc;
-    const shape = shapeOf(doc);
-    const text = (key, label, extra = {}) => field(label, h("input", {
-      type: "text", value: doc[key] ?? "", disabled: ro || (key === "id" && Boolean(this._savedId)),
-      name: key,
-      oninput: (ev) => {
-        const v = ev.target.value;
-        if (v === "") delete doc[key]; else doc[key] = v;
-        this._changed(false, { retitle: key === "name" });
-      },
-      ...extra,
-    }), { path: key, hint: key === "id" && this._savedId && !ro ? "a saved workflow keeps its id: Duplicate to get another" : undefined });
-    const items = itemsOf(doc);
-    const trigger = doc.trigger;
-    return h("section", { class: "card general", dataset: { path: "" } },
-      h("h2", {}, "Workflow"),
-      h("div", { class: "row" }, text("name", "Name"), text("id", "Id", { pattern: "[a-z0-9_]+" })),
-      field("Description", h("textarea", {
-        rows: 2, value: doc.description ?? "", disabled: ro, name: "description",
-        oninput: (ev) => { if (ev.target.value) doc.description = ev.target.value; else delete doc.description; this._changed(false); },
-      }), { path: "description", wide: true }),
-      h("div", { class: "row" },
-        field("Shape", select(Object.entries(SHAPES).map(([k, v]) => [k, v.label]), shape, (value) => {
-          this._doc = convertShape(doc, value);
-          this._changed(true);
-        }, { disabled: ro || Boolean(this._savedId), name: "shape" }), { path: SHAPES[shape].key }),
-        shape === "state_machine"
-          ? field("Initial state", select([["", "—"], ...items.map((s) => [s.name, s.name])], doc.initial_state ?? "", (value) => {
-            doc.initial_state = value;
-            this._changed(true);
-          }, { disabled: ro, name: "initial_state" }), { path: "initial_state" })
-          : null,
-        field("Mode", select(MODES.map((m) => [m, m]), doc.mode ?? "single", (value) => { doc.mode = value; this._changed(false); }, { disabled: ro, name: "mode" }), { path: "mode", hint: "when started while running" }),
-        field("On error", select(ERROR_POLICIES.map((m) => [m, m.replace(/_/g, " ")]), doc.error_policy ?? "stop_on_error", (value) => { doc.error_policy = value; this._changed(false); }, { disabled: ro, name: "error_policy" }), { path: "error_policy" }),
-      ),
-      typeof trigger === "object" && trigger !== null
-        ? field("Trigger", h("code", { class: "complex" }, JSON.stringify(trigger)), { path: "trigger", hint: "a Home Assistant trigger: edit it in the YAML", wide: true })
-        : field("Trigger (stream event)", h("input", {
-          type: "text", value: trigger ?? "", disabled: ro, name: "trigger", placeholder: "e.g. stream_started (empty: none)",
-          oninput: (ev) => { const v = ev.target.value.trim(); if (v) doc.trigger = v; else delete doc.trigger; this._changed(false); },
-        }), { path: "trigger", wide: true, hint: "a stream event name; a Home Assistant trigger mapping can be written in the YAML" }),
-    );
-  }
-
-  _inputs(ro) {
-    const doc = this._doc;
-    if (!doc.inputs || typeof doc.inputs !== "object") doc.inputs = {};
-    const inputs = doc.inputs;
-    const rows = Object.entries(inputs).map(([name, spec]) => {
-      const path = `inputs.${name}`;
-      if (!spec || typeof spec !== "object") inputs[name] = spec = {};
-      const nameInput = h("input", {
-        type: "text", value: name, disabled: ro, "aria-label": "Input name",
-        onchange: (ev) => {
-          const next = ev.target.value.trim();
-          if (!next || next in inputs) { ev.target.value = name; return; }
-          doc.inputs = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k === name ? next : k, v]));
-          this._changed(true);
-        },
-      });
-      return h("div", { class: "input-row", dataset: { path } },
-        field("Name", nameInput, { path: `${path}.name` }),
-        field("Type", select([["", "any"], ...INPUT_TYPES.map((t) => [t, t])], spec.type ?? "", (v) => {
-          if (v) spec.type = v; else delete spec.type;
-          this._changed(false);
-        }, { disabled: ro }), { path: `${path}.type` }),
-        field("Default", h("input", {
-          type: "text", disabled: ro,
-          value: spec.default === undefined ? "" : typeof spec.default === "string" ? spec.default : JSON.stringify(spec.default),
-          oninput: (ev) => {
-            const raw = ev.target.value;
-            if (raw === "") delete spec.default;
-            else if (spec.type === "number" || spec.type === "integer") spec.default = typedValue(raw, "number");
-            else if (spec.type === "boolean" && (raw === "true" || raw === "false")) spec.default = raw === "true";
-            else if (spec.type === "object" || spec.type === "list") { try { spec.default = JSON.parse(raw); } catch { spec.default = raw; } }
-            else spec.default = raw;
-            this._changed(false);
-          },
-        }), { path: `${path}.default` }),
-        field("Required", h("input", {
-          type: "checkbox", checked: Boolean(spec.required), disabled: ro,
-          onchange: (ev) => { if (ev.target.checked) spec.required = true; else delete spec.required; this._changed(false); },
-        }), { path: `${path}.required` }),
-        field("Description", h("input", {
-          type: "text", value: spec.description ?? "", disabled: ro,
-          oninput: (ev) => { if (ev.target.value) spec.description = ev.target.value; else delete spec.description; this._changed(false); },
-        }), { path: `${path}.description`, wide: true }),
-        ro ? null : button("✕", () => { delete inputs[name]; this._changed(true); }, { class: "danger small", "aria-label": `Remove input ${name}` }),
-        h("div", { class: "problems" }),
-      );
-    });
-    return h("section", { class: "card inputs", dataset: { path: "inputs" } },
-      h("h2", {}, "Inputs"),
-      h("div", { class: "problems" }),
-      rows.length ? rows : h("p", { class: "hint" }, "No inputs: the run takes no values."),
-      ro ? null : button("+ Add input", () => {
-        let n = 1;
-        while (`input_${n}` in inputs) n += 1;
-        inputs[`input_${n}`] = { type: "string" };
-        this._changed(true);
-      }, { class: "add", id: "add-input" }));
   }
 
   // -- changes ------------------------------------------------------------------------------
@@ -422,8 +343,11 @@ class SwEditor extends HTMLElement {
       return null;
     }
     try {
-      const result = await this._ws({ type: "stream_workflows/save", definition: tidy(this._doc) });
+      const definition = tidy(this._doc);
+      const result = await this._writingDone(this._ws({ type: "stream_workflows/save", definition }));
       const id = result.workflow_id;
+      this._baseline = canonical(definition);
+      this._conflict = null;
       this._dirty = false;
       const wasNew = !this._savedId;
       this._savedId = id;
@@ -500,7 +424,8 @@ class SwEditor extends HTMLElement {
     });
     if (!ok) return;
     try {
-      await this._ws({ type: "stream_workflows/delete", workflow_id: id });
+      await this._writingDone(this._ws({ type: "stream_workflows/delete", workflow_id: id }));
+      this._savedId = null; // its own delete is no news to tell
       this._fire("sw-workflow-deleted", { workflow_id: id });
       this._fire("sw-editor-close");
     } catch (err) {
@@ -520,12 +445,13 @@ class SwEditor extends HTMLElement {
     const version = await historyDialog(this.shadowRoot, versions);
     if (version === null || version === undefined) return;
     try {
-      await this._ws({ type: "stream_workflows/restore", workflow_id: id, version });
+      // the restore and the reload that follows it are one write: its push is checked after
+      await this._writingDone((async () => {
+        await this._ws({ type: "stream_workflows/restore", workflow_id: id, version });
+        this._doc = null;
+        await this._maybeLoad();
+      })());
       this._say("ok", `Restored version ${version}.`);
-      const message = this._message;
-      this._doc = null;
-      await this._maybeLoad();
-      this._say("ok", message.text);
       this._fire("sw-workflow-changed", { workflow_id: id });
     } catch (err) {
       this._say("error", `Not restored: ${errText(err)}`);

@@ -8,6 +8,17 @@ function lastRun(run) {
   return `<span style="color:${statusColour(run.status)}">${esc(outcome)}</span> <span class="sub">${when(run.finished_at || run.started_at)}</span>`;
 }
 
+/** The trigger, and whether it starts the workflow (imported workflows' triggers start off). */
+function triggerText(wf) {
+  if (!wf.trigger) return `<span class="sub">by hand</span>`;
+  const [on, all] = wf.triggers || [1, 1];
+  if (wf.enabled === false) {
+    return `<span class="sub trigger-off">${esc(wf.trigger)}</span> <span class="chip off" title="Its trigger is turned off (enabled: false): it runs only when started">${all > 1 ? "triggers off" : "trigger off"}</span>`;
+  }
+  const some = on < all ? ` <span class="chip" title="Some triggers are turned off">${on} of ${all} on</span>` : "";
+  return `${esc(wf.trigger)}${some}`;
+}
+
 function row(wf) {
   const id = esc(wf.workflow_id);
   if (!wf.valid) {
@@ -27,7 +38,7 @@ function row(wf) {
     <span><span class="name">${esc(wf.name)}</span>${wf.rehearsal ? ` <span class="chip">rehearsal</span>` : ""}<div class="sub">${esc(wf.description || wf.workflow_id)}</div></span>
     <span class="state" data-sw="state">${esc(state)}${progress}</span>
     <span class="wide"><span class="chip">${esc(wf.source === "file" ? "file" : "stored")}</span></span>
-    <span class="wide">${wf.trigger ? esc(wf.trigger) : `<span class="sub">by hand</span>`}</span>
+    <span class="wide" data-sw="trigger" data-enabled="${wf.enabled === false ? "false" : wf.enabled ? "true" : "none"}">${triggerText(wf)}</span>
     <span class="wide">${lastRun(wf.last_run)}</span></div>`;
 }
 

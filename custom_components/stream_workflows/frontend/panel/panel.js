@@ -9,6 +9,7 @@ import { STYLES } from "./styles.js";
 import { esc, navigate } from "./util.js";
 import "./workflow-view.js";
 import "./sharing.js"; // <sw-sharing> (studio-sharing): templates, export, import
+import "./describe.js"; // <sw-describe>: the Describe it box (shown only where AI Task is)
 
 const PANEL = "/stream-workflows";
 const MENU_ICON = "M3,6H21V8H3V6M3,11H21V13H3V11M3,16H21V18H3V16Z";
@@ -39,7 +40,7 @@ class StreamWorkflowsPanel extends HTMLElement {
     const first = !this._hass;
     this._hass = hass;
     if (first) this._start();
-    const view = this.shadowRoot.querySelector("sw-workflow-view, sw-editor, sw-sharing");
+    const view = this.shadowRoot.querySelector("sw-workflow-view, sw-editor, sw-sharing, sw-describe");
     if (view) view.hass = hass;
   }
 
@@ -116,6 +117,8 @@ class StreamWorkflowsPanel extends HTMLElement {
   _onEvent(event) {
     if (event.change === "workflows") {
       this._loadList();
+      // the editor stays (with its draft); it follows or flags its own workflow's change
+      this.shadowRoot.querySelector("sw-editor")?.serverChanged?.();
       return;
     }
     const wf = (this._workflows || []).find((w) => w.workflow_id === event.workflow_id);
@@ -195,6 +198,7 @@ class StreamWorkflowsPanel extends HTMLElement {
     }
     this._view = null;
     this.shadowRoot.innerHTML = `<style>${STYLES}</style>${this._toolbar("Stream Workflows", false)}<main id="main"></main>`;
+    this._placeDescribe();
     this._wire();
     this._renderList();
   }
@@ -217,12 +221,36 @@ class StreamWorkflowsPanel extends HTMLElement {
     this._wire();
   }
 
+  _placeDescribe() {
+    // one <sw-describe> kept across list re-renders, so a draft being read survives a reload
+    if (!this._describe) {
+      this._describe = document.createElement("sw-describe");
+      this._describe.addEventListener("sw-open-draft", (ev) => {
+        this._draftDoc = ev.detail.definition;
+        navigate(`${PANEL}/new`);
+      });
+      this._describe.addEventListener("sw-navigate", (ev) => navigate(`${PANEL}/${encodeURIComponent(ev.detail.workflow_id)}`));
+    }
+    this._describe.narrow = this._narrow;
+    this._describe.hass = this._hass;
+    this.shadowRoot.getElementById("main").before(this._describe);
+  }
+
   _renderEditor(id) {
     this._view = null;
+    const current = this.shadowRoot.querySelector("sw-editor");
+    if (current && current.dataset.route === this._route.path) {
+      // a list reload or a width change: the same editor, its unsaved draft kept
+      current.narrow = this._narrow;
+      return;
+    }
     this.shadowRoot.innerHTML = `<style>${STYLES}</style>${this._toolbar(id ? `Edit ${id}` : "New workflow", true)}<main id="main"></main>`;
     const editor = document.createElement("sw-editor");
+    editor.dataset.route = this._route.path;
     editor.workflowId = id;
     editor.narrow = this._narrow;
+    if (!id && this._draftDoc) editor.initialDocument = this._draftDoc; // "Open in editor" on a draft
+    this._draftDoc = null;
     editor.hass = this._hass;
     const open = (ev) => navigate(`${PANEL}/${encodeURIComponent(ev.detail.workflow_id)}`);
     editor.addEventListener("sw-editor-close", () => navigate(id ? `${PANEL}/${encodeURIComponent(id)}` : PANEL));

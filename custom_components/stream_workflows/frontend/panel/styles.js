@@ -30,6 +30,8 @@ main { padding: 16px; max-width: 1400px; margin: 0 auto; box-sizing: border-box;
 .sub { color: var(--secondary-text-color); font-size: 12px; }
 .chip { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; border: 1px solid var(--divider-color);
   color: var(--secondary-text-color); }
+.chip.off { color: var(--warning-color, #ffa600); border-color: currentColor; }
+.trigger-off { text-decoration: line-through; }
 .problems { grid-column: 2 / -1; color: var(--error-color); font-size: 13px; margin: 0; padding-left: 18px; }
 .problems code { color: var(--primary-text-color); }
 .layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(300px, 2fr); gap: 16px; align-items: start; }
@@ -44,7 +46,11 @@ button.btn { font: inherit; font-weight: 500; border-radius: 18px; padding: 7px 
 button.btn.primary { background: var(--primary-color); border-color: var(--primary-color); color: var(--text-primary-color, #fff); }
 button.btn.danger { color: var(--error-color); }
 button.btn.danger.primary { background: var(--error-color); border-color: var(--error-color); color: #fff; }
-button.btn:disabled { opacity: 0.45; cursor: default; }
+/* Disabled looks disabled in both themes: no fill, no accent colour, a dashed outline. */
+button.btn:disabled, button.btn.primary:disabled, button.btn.danger:disabled, button.btn.danger.primary:disabled {
+  background: transparent; color: var(--disabled-text-color, #9e9e9e); border: 1px dashed var(--divider-color);
+  opacity: 1; cursor: not-allowed; box-shadow: none; }
+button.btn:focus-visible { outline: 2px solid var(--primary-color); outline-offset: 2px; }
 .error { margin: 0 16px 12px; padding: 8px 12px; border-radius: 8px; color: var(--error-color);
   border: 1px solid var(--error-color); background: rgba(219, 68, 55, 0.08); }
 .form { padding: 0 16px 12px; display: grid; gap: 10px; }
@@ -58,9 +64,16 @@ button.btn:disabled { opacity: 0.45; cursor: default; }
 .runs li:last-child { border-bottom: none; }
 .runs li:hover, .runs li.selected { background: var(--secondary-background-color); }
 .runs .path { grid-column: 2 / -1; font-size: 12px; color: var(--secondary-text-color); overflow-wrap: anywhere; }
-table.steps { width: 100%; border-collapse: collapse; font-size: 13px; }
-table.steps th, table.steps td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--divider-color); vertical-align: top; }
-table.steps th { color: var(--secondary-text-color); font-weight: 500; }
+.step-list { list-style: none; margin: 0; padding: 0; }
+.step-list > li { padding: 10px 16px; border-top: 1px solid var(--divider-color); min-width: 0; }
+.step-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 10px; }
+.step-head .step-name { font-weight: 500; overflow-wrap: anywhere; }
+.outcome-chip { font-size: 12px; font-weight: 500; padding: 0 8px; border-radius: 10px; border: 1px solid currentColor; }
+.step-io { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 8px; margin-top: 6px; }
+.step-io > div { min-width: 0; }
+.io-label { font-size: 11px; text-transform: uppercase; letter-spacing: 0.04em; color: var(--secondary-text-color); margin-bottom: 2px; }
+.step-io pre { background: var(--secondary-background-color); border-radius: 6px; padding: 6px 8px; max-height: 220px; overflow: auto; }
+.step-error { color: var(--error-color); margin-top: 6px; overflow-wrap: anywhere; }
 pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; font-family: var(--code-font-family, monospace); }
 .empty { padding: 16px; color: var(--secondary-text-color); }
 .banner { margin: 0 16px 12px; padding: 8px 12px; border-radius: 8px; background: var(--secondary-background-color); }

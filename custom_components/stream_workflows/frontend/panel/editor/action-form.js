@@ -127,9 +127,20 @@ function paramField(f, params, base, { hass, readOnly, changed }) {
     changed(false);
   };
   const value = params[f.name];
-  const hint = [f.description, "default" in f && value === undefined ? `default: ${fmt(f.default)}` : null]
+  const hint = [f.description, range(f), "default" in f && value === undefined ? `default: ${fmt(f.default)}` : null]
     .filter(Boolean).join(" · ") || undefined;
-  return field(label, control(f, value, { hass, readOnly, set }), { path, hint });
+  const el = field(label, control(f, value, { hass, readOnly, set }), { path, hint });
+  el.dataset.kind = f.selector ? selectorKind(f.selector) : f.type; // what the widget edits
+  return el;
+}
+
+/** "15 to 1800 s", "2 to 5 items": the bounds the catalog found for a field. */
+function range(f) {
+  const unit = f.unit ? ` ${f.unit}` : "";
+  if (f.valueMin !== undefined && f.valueMax !== undefined) return `${f.valueMin} to ${f.valueMax}${unit}`;
+  if (f.valueMin !== undefined) return `at least ${f.valueMin}${unit}`;
+  if (f.type === "list" && f.lengthMin !== undefined) return `${f.lengthMin} to ${f.lengthMax ?? "any number of"} items`;
+  return unit ? `in${unit === " s" ? " seconds" : unit}` : null;
 }
 
 function control(f, value, { hass, readOnly, set }) {
@@ -154,6 +165,17 @@ function control(f, value, { hass, readOnly, set }) {
       onchange: (ev) => set(ev.target.checked),
     });
   }
+  if (kind === "list" && !isTemplate && (value === undefined || Array.isArray(value))) {
+    // one item a line (a list of texts, such as a poll's choices or a channel's tags)
+    return h("textarea", {
+      rows: 3, disabled: readOnly, class: "list-input", placeholder: "one a line",
+      value: Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join("\n") : "",
+      oninput: (ev) => {
+        const lines = ev.target.value.split("\n").map((line) => line.trim()).filter(Boolean);
+        set(lines.length ? lines : undefined);
+      },
+    });
+  }
   if (kind === "select" && !isTemplate) {
     const options = normalizeOptions(f.options ?? f.selector?.select?.options);
     if (value !== undefined && !options.some(([v]) => v === value)) options.push([value, String(value)]);
@@ -162,7 +184,8 @@ function control(f, value, { hass, readOnly, set }) {
   const numeric = kind === "integer" || kind === "float" || kind === "number";
   return h("input", {
     type: "text",
-    inputmode: numeric ? "decimal" : undefined,
+    inputmode: numeric ? (kind === "integer" ? "numeric" : "decimal") : undefined,
+    class: numeric ? "number-input" : undefined,
     value: value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value),
     placeholder: "default" in f ? fmt(f.default) : f.required ? "required" : "",
     disabled: readOnly,
@@ -172,8 +195,8 @@ function control(f, value, { hass, readOnly, set }) {
 
 function selectorKind(selector) {
   const kind = Object.keys(selector)[0];
-  if (kind === "text") return "string";
-  if (kind === "number") return "float";
+  if (kind === "text") return selector.text && selector.text.multiple ? "list" : "string";
+  if (kind === "number") return selector.number && selector.number.step === 1 ? "integer" : "float";
   return kind;
 }
 

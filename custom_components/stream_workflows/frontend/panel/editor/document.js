@@ -184,15 +184,6 @@ export function transitionValue(options) {
   return options;
 }
 
-/** A condition the form can show: `{path, <operator>: value}`; anything else is edited in YAML. */
-export function simpleCondition(cond) {
-  if (!cond || typeof cond !== "object" || typeof cond.path !== "string") return null;
-  const ops = Object.keys(cond).filter((k) => k !== "path");
-  if (ops.length > 1 || (ops.length === 1 && !OPERATORS.includes(ops[0]))) return null;
-  const operator = ops[0] || "truthy";
-  return { path: cond.path, operator, value: cond[operator] };
-}
-
 /** Drop empty optional keys so the YAML stays as short as a person would write it. */
 export function tidy(doc) {
   const out = JSON.parse(JSON.stringify(doc, (key, value) => (value === undefined ? undefined : value)));
@@ -211,4 +202,91 @@ export function typedValue(text, type) {
     return Number.isFinite(n) && /^-?\d/.test(text.trim()) ? n : text;
   }
   return text;
+}
+
+// -- parallel blocks (a sequence's step or a state with `parallel:`) -----------------------
+
+/** Every step id in use, the steps inside parallel branches included. */
+export function allStepIds(doc) {
+  const ids = new Set();
+  for (const item of itemsOf(doc)) {
+    ids.add(itemId(doc, item));
+    for (const steps of branchesOf(item)) for (const step of steps) if (step && step.id) ids.add(step.id);
+  }
+  return ids;
+}
+
+/** A new id from `base` that no step, state or branch step uses. */
+export function freshStepId(doc, base) {
+  const taken = allStepIds(doc);
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i += 1) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+/** The steps of each branch of `item`'s parallel block ([] when it has none). */
+export function branchesOf(item) {
+  if (!item || !Array.isArray(item.parallel)) return [];
+  return item.parallel.map((b) => (b && Array.isArray(b.steps) ? b.steps : [b]));
+}
+
+export function newStep(doc, base = "step") {
+  const id = freshStepId(doc, base);
+  return { id, service: "internal", action: "log", params: { message: id } };
+}
+
+/** Add a parallel block of two branches at the end of a sequence. */
+export function addParallel(doc) {
+  const id = freshStepId(doc, "parallel");
+  const block = { id, parallel: [] };
+  itemsOf(doc).push(block);
+  block.parallel.push(newStep(doc, `${id}_a`));
+  block.parallel.push(newStep(doc, `${id}_b`));
+  return id;
+}
+
+/** A step / state that runs one action becomes a parallel block (its action the first branch). */
+export function toParallel(doc, item) {
+  const id = itemId(doc, item);
+  const isState = shapeOf(doc) === "state_machine";
+  const action = isState ? item.action || {} : pickAction(item);
+  if (isState) delete item.action;
+  else for (const key of ACTION_KEYS) delete item[key];
+  const first = { id: freshStepId(doc, `${id}_a`), ...action };
+  item.parallel = [first];
+  item.parallel.push(newStep(doc, `${id}_b`));
+}
+
+/** A parallel block becomes one action again: the first branch's first step's. */
+export function fromParallel(doc, item) {
+  const [first] = branchesOf(item)[0] || [];
+  delete item.parallel;
+  const action = first ? pickAction(first) : { service: "internal", action: "log", params: { message: itemId(doc, item) } };
+  if (shapeOf(doc) === "state_machine") item.action = action;
+  else Object.assign(item, action);
+}
+
+/** Add a step to branch `index` (a one-step branch becomes `{steps: [...]}`). */
+export function addBranchStep(doc, item, index) {
+  const branch = item.parallel[index];
+  const step = newStep(doc, `${itemId(doc, item)}_step`);
+  if (branch && Array.isArray(branch.steps)) branch.steps.push(step);
+  else item.parallel[index] = { steps: [branch, step] };
+}
+
+/** Remove step `at` of branch `index`; a branch left without steps goes too. */
+export function removeBranchStep(item, index, at) {
+  const branch = item.parallel[index];
+  if (branch && Array.isArray(branch.steps)) {
+    branch.steps.splice(at, 1);
+    if (branch.steps.length) return;
+  }
+  item.parallel.splice(index, 1);
+}
+
+/** Move an element of `list` by `by` places (nothing when it would leave the list). */
+export function moveIn(list, index, by) {
+  const to = index + by;
+  if (to < 0 || to >= list.length) return;
+  const [moved] = list.splice(index, 1);
+  list.splice(to, 0, moved);
 }

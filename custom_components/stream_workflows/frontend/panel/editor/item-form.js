@@ -1,11 +1,13 @@
 // One state / step / node of the form: its id, its action (or parallel block), its condition,
 // and its transitions (state machines) or dependencies (DAGs).
 import { actionForm } from "./action-form.js";
+import { conditionField } from "./condition-form.js";
 import {
-  OPERATORS, OUTCOMES, SHAPES, actionHolder, itemId, itemsOf, moveItem, removeItem,
-  renameReferences, shapeOf, simpleCondition, transitionOptions, transitionValue,
+  OUTCOMES, SHAPES, actionHolder, fromParallel, itemId, itemsOf, moveItem, removeItem,
+  renameReferences, shapeOf, toParallel, transitionOptions, transitionValue,
 } from "./document.js";
 import { button, field, h, select } from "./dom.js";
+import { parallelForm } from "./parallel-form.js";
 
 const OTHER = "*other*"; // no state can have this name (ids are letters, digits, _ and -)
 
@@ -41,8 +43,17 @@ export function itemForm(ctx, index) {
   const isInitial = shape === "state_machine" && doc.initial_state === id;
 
   const body = [];
-  if (Array.isArray(item.parallel)) {
-    body.push(parallelSummary(item, `${path}.parallel`));
+  const parallel = Array.isArray(item.parallel);
+  if (shape !== "dag") {
+    body.push(h("div", { class: "row kind-row" }, field("Runs", select(
+      [["action", "one action"], ["parallel", "parallel branches"]], parallel ? "parallel" : "action",
+      (kind) => {
+        if (kind === "parallel") toParallel(doc, item); else fromParallel(doc, item);
+        changed(true);
+      }, { disabled: readOnly, name: "kind", "aria-label": `What ${id} runs` }), {})));
+  }
+  if (parallel) {
+    body.push(parallelForm(ctx, item, path));
   } else {
     const holder = actionHolder(doc, item);
     body.push(actionForm({
@@ -52,7 +63,10 @@ export function itemForm(ctx, index) {
   }
   if (shape !== "state_machine") {
     body.push(h("div", { class: "row" },
-      conditionField(item, "if", `${path}.if`, "Only if", readOnly, changed),
+      conditionField({
+        value: item.if, path: `${path}.if`, label: "Only if", readOnly, changed, hint: "no condition: the step always runs",
+        set: (next) => { if (next === undefined) delete item.if; else item.if = next; },
+      }),
       field("Continue on error", h("input", {
         type: "checkbox", checked: Boolean(item.continue_on_error), disabled: readOnly,
         onchange: (ev) => {
@@ -78,62 +92,6 @@ export function itemForm(ctx, index) {
     h("div", { class: "problems" }),
     body,
   );
-}
-
-function parallelSummary(item, path) {
-  const branches = item.parallel.map((b) => {
-    if (b && Array.isArray(b.steps)) return b.steps.map((s) => s?.id).join(" → ");
-    return b?.id ?? "?";
-  });
-  return h("div", { class: "parallel", dataset: { path } },
-    h("div", { class: "problems" }),
-    h("span", { class: "label" }, "Parallel branches"),
-    h("ul", {}, branches.map((b) => h("li", {}, b))),
-    h("p", { class: "hint" }, "Edit the branches in the YAML beside the form."));
-}
-
-function conditionField(item, key, path, label, readOnly, changed) {
-  const raw = item[key];
-  const cond = raw === undefined ? { path: "", operator: "truthy" } : simpleCondition(raw);
-  if (!cond) {
-    return field(label, h("code", { class: "complex" }, JSON.stringify(raw)), { path, hint: "a compound condition: edit it in the YAML" });
-  }
-  return field(label, conditionControl(cond, readOnly, (next) => {
-    if (next === undefined) delete item[key];
-    else item[key] = next;
-    changed(false);
-  }), { path, wide: true, hint: "empty: always" });
-}
-
-/** `{path, op: value}` as three small inputs; an empty path means no condition. */
-function conditionControl(cond, readOnly, set) {
-  let current = { ...cond };
-  const emit = () => {
-    if (!current.path) return set(undefined);
-    const out = { path: current.path };
-    if (current.operator !== "truthy" || current.value !== undefined) {
-      out[current.operator] = current.operator === "exists" ? current.value !== false : parseOperand(current.value);
-    }
-    set(out);
-  };
-  const valueInput = h("input", {
-    type: "text", placeholder: "value", disabled: readOnly, class: "cond-value",
-    value: cond.value === undefined ? "" : typeof cond.value === "string" ? cond.value : JSON.stringify(cond.value),
-    oninput: (ev) => { current.value = ev.target.value === "" ? undefined : ev.target.value; emit(); },
-  });
-  return h("span", { class: "condition" },
-    h("input", {
-      type: "text", placeholder: "result.count or a variable", value: cond.path, disabled: readOnly, class: "cond-path",
-      "aria-label": "Condition path",
-      oninput: (ev) => { current.path = ev.target.value.trim(); emit(); },
-    }),
-    select(OPERATORS.map((o) => [o, o]), cond.operator, (op) => { current.operator = op; emit(); }, { disabled: readOnly, "aria-label": "Operator" }),
-    valueInput);
-}
-
-function parseOperand(text) {
-  if (typeof text !== "string") return text;
-  try { return JSON.parse(text); } catch { return text; }
 }
 
 function dependsOn(doc, item, index, path, readOnly, changed) {
@@ -174,16 +132,14 @@ function transitions(doc, state, path, readOnly, changed) {
     const optionRows = options.map((option, i) => {
       const targetPath = single ? epath : `${epath}[${i}].target`;
       const optPath = single ? epath : `${epath}[${i}]`;
-      const cond = "if" in option ? simpleCondition(option.if) : null;
       return h("div", { class: "option", dataset: single ? undefined : { path: optPath } },
         h("div", { class: "problems" }),
         "if" in option
-          ? (cond
-            ? field("if", conditionControl(cond, readOnly, (next) => {
-              if (next === undefined) delete option.if; else option.if = next;
-              store();
-            }), { path: `${epath}[${i}].if` })
-            : field("if", h("code", { class: "complex" }, JSON.stringify(option.if)), { path: `${epath}[${i}].if`, hint: "edit in the YAML" }))
+          ? conditionField({
+            value: option.if, path: `${epath}[${i}].if`, label: "if", readOnly,
+            changed: (structural) => { store(); if (structural) changed(true); },
+            set: (next) => { if (next === undefined) delete option.if; else option.if = next; },
+          })
           : null,
         field(single ? "go to" : ("if" in option ? "then go to" : "otherwise go to"),
           targetPicker(option.target, names, readOnly, (target) => { option.target = target; store(); }),

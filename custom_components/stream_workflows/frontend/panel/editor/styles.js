@@ -15,12 +15,13 @@ export const EDITOR_CSS = `
 .badge { font-size: 12px; padding: 1px 8px; border-radius: 10px; border: 1px solid var(--divider-color); color: var(--secondary-text-color); white-space: nowrap; }
 button { font: inherit; cursor: pointer; padding: 6px 12px; min-height: 36px; border-radius: 6px;
   border: 1px solid var(--divider-color); background: var(--secondary-background-color, transparent); color: var(--primary-text-color); }
-button:disabled { opacity: .5; cursor: default; }
 button.primary { background: var(--primary-color); color: var(--text-primary-color, #fff); border-color: var(--primary-color); }
 button.danger { color: var(--error-color); }
+button:disabled, button.primary:disabled, button.danger:disabled { background: transparent; color: var(--disabled-text-color, #9e9e9e);
+  border: 1px dashed var(--divider-color); opacity: 1; cursor: not-allowed; }
 button.flat { border-color: transparent; background: transparent; }
 button.small { min-height: 28px; padding: 2px 8px; font-size: 13px; }
-button.add { margin-top: 8px; }
+button.add { margin: 8px 8px 0 0; }
 input, select, textarea { font: inherit; color: var(--primary-text-color); background: var(--card-background-color, var(--primary-background-color));
   border: 1px solid var(--divider-color); border-radius: 4px; padding: 6px 8px; min-height: 36px; max-width: 100%; }
 input[type=checkbox] { min-height: 0; width: 20px; height: 20px; accent-color: var(--primary-color); }
@@ -72,11 +73,29 @@ legend { font-size: 12px; color: var(--secondary-text-color); padding: 0 4px; }
 .option > .problems { flex-basis: 100%; order: 10; }
 .target-picker { display: flex; gap: 6px; flex-wrap: wrap; }
 .target-picker select, .target-picker input { flex: 1 1 120px; }
-.condition { display: flex; gap: 4px; flex-wrap: wrap; }
+.condition { display: flex; gap: 4px 8px; flex-wrap: wrap; align-items: flex-end; }
 .condition select { flex: 0 0 auto; }
 .item > .row { margin-top: 8px; }
-.condition .cond-path { flex: 2 1 140px; } .condition .cond-value { flex: 1 1 80px; }
+.condition .field > input, .condition .field > select { flex: none; }
 .complex { font-size: 12px; word-break: break-all; }
+.parallel > .label { display: block; font-size: 12px; color: var(--secondary-text-color); }
+fieldset.branch { border-left: 3px solid var(--primary-color); }
+fieldset.branch > legend { display: flex; align-items: center; gap: 6px; }
+fieldset.branch > legend .tools { display: inline-flex; gap: 4px; }
+fieldset.branch > legend .tools button, .branch-step .tools button { min-height: 28px; min-width: 32px; padding: 2px 6px; }
+.branch-step { padding: 6px 0 8px; border-top: 1px dashed var(--divider-color); }
+.branch-step:first-of-type { border-top: none; }
+.cond-field { gap: 4px; margin-top: 8px; }
+.cond-top, .cond-head { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+.cond-group { display: flex; flex-direction: column; gap: 6px; padding-left: 10px; margin-top: 4px;
+  border-left: 2px solid var(--divider-color); }
+.cond-node { display: flex; flex-direction: column; gap: 4px; padding: 6px; border-radius: 6px;
+  background: color-mix(in srgb, var(--secondary-background-color, #8882) 60%, transparent); }
+.condition .field { min-width: 90px; }
+.condition .field:first-child { flex: 2 1 150px; }
+.add-condition { align-self: flex-start; }
+.kind-row { margin-top: 8px; }
+.kind-row .field { flex: 0 1 220px; }
 .input-row { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: flex-end; padding: 8px 0; border-top: 1px dashed var(--divider-color); }
 .input-row:first-of-type { border-top: none; }
 .input-row > .problems { flex-basis: 100%; }
@@ -94,6 +113,8 @@ details.timing summary { cursor: pointer; color: var(--secondary-text-color); ma
 .note.error { border-color: var(--error-color); color: var(--error-color); }
 .note.ok { border-color: var(--success-color, #43a047); }
 .note.info { border-color: var(--primary-color); }
+.note.warning { border-color: var(--warning-color, #ffa600); background: color-mix(in srgb, var(--warning-color, #ffa600) 10%, var(--card-background-color)); }
+.note .row.end { margin-top: 6px; }
 .rehearsal .path { display: flex; flex-wrap: wrap; gap: 4px; padding: 0; margin: 6px 0; list-style: none; }
 .rehearsal .path li { padding: 1px 8px; border-radius: 10px; background: var(--secondary-background-color); }
 .rehearsal .path li + li::before { content: "→ "; color: var(--secondary-text-color); }

@@ -1,4 +1,5 @@
-"""The template and sharing actions: `create_from_template`, `export` and `import`.
+"""The template and sharing actions: `create_from_template`, `save_as_template`, `export`
+and `import`.
 
 The work is done by the pure `sharing` package (also used by the command line); here are the
 schemas, the coordinator's data (`get_coordinator(hass)`: workflows, sources, stored
@@ -21,9 +22,18 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import CONF_VARIABLES, DOMAIN
+from .const import (
+    CONF_VARIABLES,
+    DOMAIN,
+    SERVICE_CREATE_FROM_TEMPLATE,
+    SERVICE_EXPORT,
+    SERVICE_IMPORT,
+    SERVICE_SAVE_AS_TEMPLATE,
+)
 from .engine.errors import Problem
 from .runtime import get_coordinator
+from .sharing import api
+from .sharing.live import obs_scenes
 from .sharing.preview import Here, apply_import, preview
 from .sharing.secrets import secret_values
 from .sharing.share import (
@@ -36,11 +46,9 @@ from .sharing.share import (
     share_document,
     to_yaml,
 )
-from .sharing.templates import instantiate, load_bundled, parse_template
+from .sharing.templates import instantiate, load_bundled
+from .sharing_store import async_get_template_store
 
-SERVICE_CREATE_FROM_TEMPLATE = "create_from_template"
-SERVICE_EXPORT = "export"
-SERVICE_IMPORT = "import"
 FETCH_TIMEOUT = 15.0
 MAX_FETCH_BYTES = MAX_SHARE_CHARS
 GITHUB_FILE = re.compile(r"^https://github\.com/(?P<repo>[^/]+/[^/]+)/blob/(?P<path>.+)$")
@@ -51,6 +59,24 @@ CREATE_SCHEMA = vol.Schema(
         vol.Required("template"): vol.Any(cv.string, dict),
         vol.Optional("inputs", default=dict): dict,
         vol.Optional("workflow_id"): cv.string,
+    }
+)
+INPUT_CHOICE = vol.Any(
+    cv.string,
+    vol.Schema(
+        {
+            vol.Required("name"): cv.string,
+            vol.Optional("label"): cv.string,
+            vol.Optional("selector"): dict,
+        }
+    ),
+)
+SAVE_TEMPLATE_SCHEMA = vol.Schema(
+    {
+        vol.Required("workflow_id"): cv.string,
+        vol.Required("name"): vol.All(cv.string, vol.Length(min=1, max=200)),
+        vol.Optional("description", default=""): vol.All(cv.string, vol.Length(max=4000)),
+        vol.Required("inputs"): vol.All({cv.string: INPUT_CHOICE}, vol.Length(max=100)),
     }
 )
 EXPORT_SCHEMA = vol.Schema(
@@ -161,6 +187,44 @@ def _here(hass: HomeAssistant) -> Here:
     )
 
 
+async def async_here(hass: HomeAssistant) -> Here:
+    """`_here`, with the connected OBS's scenes (asked of OBS, bounded in time)."""
+    here = _here(hass)
+    here.obs_scenes = (await obs_scenes(get_coordinator(hass).registry)).scenes
+    return here
+
+
+async def async_save_as_template(
+    hass: HomeAssistant,
+    workflow_id: str,
+    inputs: dict[str, Any],
+    *,
+    name: str,
+    description: str = "",
+) -> dict[str, Any]:
+    """Make a template of a workflow and keep it with the user's: `{"template_id",
+    "template"}` (its summary); ServiceValidationError with the located problems."""
+    coordinator = get_coordinator(hass)
+    definition = coordinator.definition(workflow_id)
+    document = {**dict(definition.raw), "id": definition.id}
+    store = await async_get_template_store(hass)
+    bundled, _ = await hass.async_add_executor_job(load_bundled)
+    template_id = store.free_id(name, set(bundled))
+    made = await hass.async_add_executor_job(
+        lambda: api.save_as_template(
+            document, inputs, name=name, description=description, template_id=template_id
+        )
+    )
+    if "problems" in made:
+        problems = [Problem(p["path"], p["message"], p["severity"]) for p in made["problems"]]
+        raise _invalid(problems, "template")
+    try:
+        await store.async_add(template_id, made["template"])
+    except ValueError as err:
+        raise _invalid([Problem("", str(err))], "template") from err
+    return {"template_id": template_id, "template": made["summary"], "yaml": made["yaml"]}
+
+
 def _known_secrets(
     hass: HomeAssistant, variables: dict[str, Any], marked: frozenset[str]
 ) -> list[str]:
@@ -173,17 +237,13 @@ def _known_secrets(
 
 
 def async_register_sharing_services(hass: HomeAssistant) -> None:
-    """Register the three actions (called from `async_setup`)."""
+    """Register the four actions (called from `async_setup`)."""
 
     async def create_from_template(call: ServiceCall) -> ServiceResponse:
         coordinator = get_coordinator(hass)
         wanted = call.data["template"]
-        if isinstance(wanted, dict):
-            template, problems = await hass.async_add_executor_job(parse_template, wanted)
-        else:
-            templates, _ = await hass.async_add_executor_job(load_bundled)
-            template = templates.get(wanted)
-            problems = [Problem("template", f"no template '{wanted}' ({', '.join(templates)})")]
+        saved = (await async_get_template_store(hass)).templates
+        template, problems = await hass.async_add_executor_job(api.find_template, wanted, saved)
         if template is None:
             raise _invalid(problems, "template")
         document, problems = instantiate(
@@ -193,6 +253,16 @@ def async_register_sharing_services(hass: HomeAssistant) -> None:
             raise _invalid(problems, "template")
         workflow_id = await coordinator.async_save_workflow(document)
         return {"workflow_id": workflow_id}
+
+    async def save_as_template(call: ServiceCall) -> ServiceResponse:
+        made = await async_save_as_template(
+            hass,
+            call.data["workflow_id"],
+            call.data["inputs"],
+            name=call.data["name"],
+            description=call.data["description"],
+        )
+        return {"template_id": made["template_id"], "yaml": made["yaml"]}
 
     async def export(call: ServiceCall) -> ServiceResponse:
         coordinator = get_coordinator(hass)
@@ -233,9 +303,9 @@ def async_register_sharing_services(hass: HomeAssistant) -> None:
         shared, problems = await hass.async_add_executor_job(check)
         if shared is None:
             raise _invalid(problems)
-        here = _here(hass)
         if call.data["preview"]:
-            return {"preview": preview(shared, here)}
+            return {"preview": preview(shared, await async_here(hass))}
+        here = _here(hass)  # importing needs no OBS scenes: it does not wait for OBS
         if shared.template is not None:
             raise _invalid([Problem("", "this is a template: use create_from_template")])
         documents, problems = apply_import(
@@ -252,6 +322,7 @@ def async_register_sharing_services(hass: HomeAssistant) -> None:
 
     for name, handler, schema in (
         (SERVICE_CREATE_FROM_TEMPLATE, create_from_template, CREATE_SCHEMA),
+        (SERVICE_SAVE_AS_TEMPLATE, save_as_template, SAVE_TEMPLATE_SCHEMA),
         (SERVICE_EXPORT, export, EXPORT_SCHEMA),
         (SERVICE_IMPORT, import_, IMPORT_SCHEMA),
     ):

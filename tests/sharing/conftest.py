@@ -48,3 +48,19 @@ async def setup_core(
         return core_entry
 
     return setup
+
+
+@pytest.fixture
+async def ws_send(hass: HomeAssistant, setup_core: Callable[[], Any], hass_ws_client: Any) -> Any:
+    """The core entry set up and the sharing commands registered; `await send(type, **data)`."""
+    from homeassistant.setup import async_setup_component
+
+    from custom_components.stream_workflows.studio.sharing_ws import (
+        async_register_sharing_commands,
+    )
+    from tests.studio.ws_client import sender
+
+    await setup_core()
+    assert await async_setup_component(hass, "websocket_api", {})
+    async_register_sharing_commands(hass)
+    return sender(await hass_ws_client(hass))

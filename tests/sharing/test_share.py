@@ -22,6 +22,7 @@ from custom_components.stream_workflows.sharing.share import (
     read_share_text,
     share_document,
 )
+from custom_components.stream_workflows.sharing.version import INTEGRATION_VERSION
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WORKFLOW: dict[str, Any] = {
@@ -313,3 +314,8 @@ def test_import_replace_and_collisions() -> None:
     )
     assert documents == []
     assert "id collision" in problems[0].message
+
+
+def test_the_integration_version_is_the_manifests() -> None:
+    manifest = Path(__file__).parents[2] / "custom_components/stream_workflows/manifest.json"
+    assert json.loads(manifest.read_text(encoding="utf-8"))["version"] == INTEGRATION_VERSION

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from custom_components.stream_workflows.adapters import default_registry
-from custom_components.stream_workflows.cli.simulate import rehearse
 from custom_components.stream_workflows.engine.definition import load_definition
+from custom_components.stream_workflows.engine.rehearse import rehearse
 from custom_components.stream_workflows.engine.run import RehearsalPlan
 from custom_components.stream_workflows.sharing.authoring import make_template
 from custom_components.stream_workflows.sharing.templates import (

@@ -13,7 +13,7 @@ from typing import Any
 from ..engine.adapter import AdapterRegistry
 from ..engine.definition import load_definition
 from ..engine.errors import Problem
-from .authoring import make_template
+from .authoring import candidates, make_template
 from .preview import Here, apply_import, preview
 from .share import (
     SharedDocument,
@@ -31,19 +31,44 @@ def problems_data(problems: Iterable[Problem]) -> list[dict[str, str]]:
     return [{"path": p.path, "message": p.message, "severity": p.severity} for p in problems]
 
 
-def list_templates() -> list[dict[str, Any]]:
-    """The shipped templates with their form fields (`Template.summary`)."""
+type UserTemplates = Mapping[str, Mapping[str, Any]]
+"""The templates the user made (`save_as_template`), by id: their documents."""
+
+
+def user_templates(saved: UserTemplates) -> dict[str, Template]:
+    """The saved templates that still parse (one written by a newer version may not)."""
+    found: dict[str, Template] = {}
+    for template_id, document in saved.items():
+        template, _ = parse_template(dict(document), template_id=template_id)
+        if template is not None:
+            found[template_id] = template
+    return found
+
+
+def list_templates(saved: UserTemplates | None = None) -> list[dict[str, Any]]:
+    """The shipped templates, then the user's, each with its form fields and its `origin`
+    (`bundled` or `user`)."""
     templates, _ = load_bundled()
-    return [template.summary() for template in templates.values()]
+    listed = [{**t.summary(), "origin": "bundled"} for t in templates.values()]
+    mine = user_templates(saved or {})
+    listed.extend({**t.summary(), "origin": "user"} for t in mine.values())
+    return listed
 
 
-def _template(template: str | Mapping[str, Any]) -> tuple[Template | None, list[Problem]]:
+def find_template(
+    template: str | Mapping[str, Any], saved: UserTemplates | None = None
+) -> tuple[Template | None, list[Problem]]:
+    """A template given as a document, or by id: the user's first, then the shipped ones."""
     if isinstance(template, Mapping):
         return parse_template(dict(template))
+    mine = user_templates(saved or {})
+    if template in mine:
+        return mine[template], []
     templates, _ = load_bundled()
     found = templates.get(template)
     if found is None:
-        return None, [Problem("template", f"no template '{template}' ({', '.join(templates)})")]
+        known = ", ".join([*templates, *mine])
+        return None, [Problem("template", f"no template '{template}' ({known})")]
     return found, []
 
 
@@ -53,9 +78,10 @@ def create_from_template(
     registry: AdapterRegistry,
     *,
     workflow_id: str | None = None,
+    saved: UserTemplates | None = None,
 ) -> dict[str, Any]:
     """`{"document": ...}` (validated, ready for `async_save_workflow`) or `{"problems"}`."""
-    checked, problems = _template(template)
+    checked, problems = find_template(template, saved)
     if checked is None:
         return {"problems": problems_data(problems)}
     document, problems = instantiate(checked, inputs, workflow_id=workflow_id)
@@ -68,16 +94,36 @@ def create_from_template(
 
 
 def save_as_template(
-    document: Mapping[str, Any], inputs: Mapping[str, str], *, name: str, description: str = ""
+    document: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    *,
+    name: str,
+    description: str = "",
+    author: str = "",
+    template_id: str = "template",
 ) -> dict[str, Any]:
-    """`{"template": ..., "yaml": ...}` with the chosen paths as inputs, or `{"problems"}`."""
-    made, problems = make_template(document, inputs, name=name, description=description)
+    """`{"template": ..., "yaml": ..., "summary": ...}` with the chosen paths as inputs, or
+    `{"problems"}`. `inputs` maps a path to an input name or `{name, label, selector}`."""
+    made, problems = make_template(
+        document, inputs, name=name, description=description, author=author
+    )
     if made is None:
         return {"problems": problems_data(problems)}
-    checked, problems = parse_template(made)
+    # a workflow made from it gets the template's id (then a free one), not the original's
+    made["workflow"].pop("id", None)
+    checked, problems = parse_template(made, template_id=template_id)
     if checked is None:
         return {"problems": problems_data(problems)}
-    return {"template": made, "yaml": to_yaml(made)}
+    return {
+        "template": made,
+        "yaml": to_yaml(made),
+        "summary": {**checked.summary(), "origin": "user"},
+    }
+
+
+def template_candidates(document: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"values": [...]}`: what the save-as-template dialog offers (`authoring.candidates`)."""
+    return {"values": candidates(document)}
 
 
 def export(

@@ -108,6 +108,10 @@ def preview(shared: SharedDocument, here: Here) -> dict[str, Any]:
     for item in items:
         for key, values in item["missing"].items():
             missing[key].extend(value for value in values if value not in missing[key])
+    used: dict[str, list[str]] = {key: [] for key in REMAP_KINDS}
+    for item in items:
+        for key in REMAP_KINDS:
+            used[key].extend(value for value in item[key] if value not in used[key])
     requires = document.get("requires", {})
     result: dict[str, Any] = {
         "name": document.get("name", ""),
@@ -119,6 +123,11 @@ def preview(shared: SharedDocument, here: Here) -> dict[str, Any]:
         "kind": "template" if shared.template is not None else "workflows",
         "workflows": items,
         "missing": missing,
+        # what can be remapped: every value used, and whether this side's are known (when
+        # not, e.g. no OBS connected, nothing is "missing" but each can still be remapped)
+        "used": used,
+        "known_here": {key: getattr(here, key) is not None for key in REMAP_KINDS},
+        "local": {"obs_scenes": None if here.obs_scenes is None else list(here.obs_scenes)},
         "inputs": dict(requires.get("inputs", {})) if isinstance(requires, dict) else {},
         "removed_secrets": list(requires.get("removed_secrets", []))
         if isinstance(requires, dict)

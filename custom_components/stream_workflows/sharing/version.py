@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
+from typing import Final
 
-_MANIFEST = Path(__file__).parents[1] / "manifest.json"
+# The manifest's `version`, written here too: this module is imported on Home Assistant's event
+# loop (the integration's setup is imported lazily), where reading the manifest would block.
+# tests/sharing/test_share.py checks that the two agree.
+INTEGRATION_VERSION: Final = "0.1.0"
 _DOTTED = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6}){0,3}")
-
-
-def _read_version() -> str:
-    try:
-        version = json.loads(_MANIFEST.read_text(encoding="utf-8")).get("version", "0")
-    except (OSError, ValueError):
-        return "0"
-    return version if isinstance(version, str) else "0"
-
-
-INTEGRATION_VERSION = _read_version()  # read once, when the module is imported
 
 
 def parse_version(text: str) -> tuple[int, ...] | None:

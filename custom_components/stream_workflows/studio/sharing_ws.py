@@ -1,6 +1,7 @@
 """The Studio's websocket commands for templates and sharing.
 
-`stream_workflows/templates`, `create_from_template`, `export`, `import_preview` and `import`:
+`stream_workflows/templates`, `create_from_template`, `template_candidates`,
+`save_as_template`, `delete_template`, `obs_scenes`, `export`, `import_preview` and `import`:
 thin wrappers around the pure `sharing.api` functions (run in the executor: they read the
 shipped templates, inflate share strings and validate), with bounded voluptuous schemas.
 Writes need an administrator. Every problem is an error with a translated message
@@ -21,21 +22,23 @@ from homeassistant.components.websocket_api.decorators import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.util.hass_dict import HassKey
 
 from ..const import CONF_VARIABLES, DOMAIN
+from ..data_keys import SHARING_COMMANDS
 from ..engine.adapter import AdapterRegistry
 from ..engine.definition import WORKFLOW_ID
 from ..runtime import get_coordinator
 from ..sharing import api
+from ..sharing.live import obs_scenes
 from ..sharing.preview import CHOICES, REMAP_KINDS, free_id
+from ..sharing.selectors import SELECTOR_KINDS
 from ..sharing.share import MAX_SHARE_CHARS, as_share_document, check_share, read_share_text
-from ..sharing_services import _here, _known_secrets
+from ..sharing_services import _here, _known_secrets, async_here, async_save_as_template
+from ..sharing_store import async_get_template_store
 
 MAX_ID = 100
 MAX_TEXT = 2000
 MAX_ITEMS = 100
-_REGISTERED: HassKey[bool] = HassKey("stream_workflows_sharing_ws")
 
 ID = vol.All(str, vol.Length(min=1, max=MAX_ID))
 SOURCE = vol.All(str, vol.Length(min=1, max=MAX_SHARE_CHARS))
@@ -95,12 +98,116 @@ def _text(msg: dict[str, Any]) -> str:
 async def ws_templates(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """The shipped templates, each with its form fields (selectors, defaults, required)."""
-    templates = await hass.async_add_executor_job(api.list_templates)
+    """The shipped templates and the user's, each with its form fields (selectors, defaults,
+    required) and its `origin`."""
+    saved = (await async_get_template_store(hass)).templates
+    templates = await hass.async_add_executor_job(api.list_templates, saved)
     connection.send_result(msg["id"], {"templates": templates})
 
 
-def _create(msg: dict[str, Any], registry: AdapterRegistry, wanted: str | None) -> dict[str, Any]:
+@websocket_command({vol.Required("type"): f"{DOMAIN}/obs_scenes"})
+@async_response
+async def ws_obs_scenes(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """The connected OBS's scenes (`{"connected", "scenes", "current_scene", "error"}`):
+    the choices of an `obs_scene` field; `scenes` is null when no OBS answers."""
+    found = await obs_scenes(get_coordinator(hass).registry)
+    connection.send_result(msg["id"], found.as_dict())
+
+
+@websocket_command(
+    {vol.Required("type"): f"{DOMAIN}/template_candidates", vol.Required("workflow_id"): ID}
+)
+@async_response
+async def ws_template_candidates(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """The workflow's parameter values that can become a template's inputs."""
+    coordinator = get_coordinator(hass)
+    try:
+        definition = coordinator.definition(msg["workflow_id"])
+    except HomeAssistantError as err:
+        _send(connection, msg["id"], "unknown_workflow", err)
+        return
+    document = {**dict(definition.raw), "id": definition.id}
+    made = await hass.async_add_executor_job(api.template_candidates, document)
+    connection.send_result(
+        msg["id"],
+        {
+            **made,
+            "workflow_id": definition.id,
+            "name": str(document.get("name") or definition.id),
+            "selectors": list(SELECTOR_KINDS),
+        },
+    )
+
+
+INPUT_CHOICE = vol.Schema(
+    {
+        vol.Required("name"): ID,
+        vol.Optional("label"): vol.All(str, vol.Length(max=200)),
+        vol.Optional("selector"): vol.All(dict, vol.Length(min=1, max=1)),
+    }
+)
+
+
+@websocket_command(
+    {
+        vol.Required("type"): f"{DOMAIN}/save_as_template",
+        vol.Required("workflow_id"): ID,
+        vol.Required("name"): vol.All(str, vol.Length(min=1, max=200)),
+        vol.Optional("description", default=""): vol.All(str, vol.Length(max=MAX_TEXT)),
+        vol.Required("inputs"): vol.All(
+            {vol.All(str, vol.Length(min=1, max=500)): vol.Any(ID, INPUT_CHOICE)},
+            vol.Length(max=MAX_ITEMS),
+        ),
+    }
+)
+@require_admin
+@async_response
+async def ws_save_as_template(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Save the workflow as a template of the user's; `{"template_id", "template"}`."""
+    try:
+        made = await async_save_as_template(
+            hass,
+            msg["workflow_id"],
+            msg["inputs"],
+            name=msg["name"],
+            description=msg["description"],
+        )
+    except HomeAssistantError as err:
+        code = "unknown_workflow" if err.translation_key == "unknown_workflow" else "invalid_inputs"
+        _send(connection, msg["id"], code, err)
+        return
+    connection.send_result(msg["id"], made)
+
+
+@websocket_command(
+    {vol.Required("type"): f"{DOMAIN}/delete_template", vol.Required("template_id"): ID}
+)
+@require_admin
+@async_response
+async def ws_delete_template(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Forget a template of the user's (the shipped ones cannot be deleted)."""
+    store = await async_get_template_store(hass)
+    if not await store.async_remove(msg["template_id"]):
+        problems = [{"path": "template_id", "message": "not one of your templates"}]
+        _send(connection, msg["id"], *_problems_error(problems, "delete", "unknown_template"))
+        return
+    connection.send_result(msg["id"], {"template_id": msg["template_id"]})
+
+
+def _create(
+    msg: dict[str, Any],
+    registry: AdapterRegistry,
+    wanted: str | None,
+    saved: api.UserTemplates,
+) -> dict[str, Any]:
     """`api.create_from_template` for a template named, given, or in a share string/YAML."""
     template: str | dict[str, Any] | None = msg.get("template")
     if template is None:
@@ -118,7 +225,9 @@ def _create(msg: dict[str, Any], registry: AdapterRegistry, wanted: str | None) 
         if shared.template is None:
             return {"problems": [{"path": "", "message": "this holds workflows, not a template"}]}
         template = dict(shared.template.raw)
-    return api.create_from_template(template, msg["inputs"], registry, workflow_id=wanted)
+    return api.create_from_template(
+        template, msg["inputs"], registry, workflow_id=wanted, saved=saved
+    )
 
 
 @websocket_command(
@@ -153,7 +262,10 @@ async def ws_create_from_template(
         ]
         _send(connection, msg["id"], *_problems_error(problems, "create", "id_collision"))
         return
-    made = await hass.async_add_executor_job(lambda: _create(msg, coordinator.registry, wanted))
+    saved = (await async_get_template_store(hass)).templates
+    made = await hass.async_add_executor_job(
+        lambda: _create(msg, coordinator.registry, wanted, saved)
+    )
     if "problems" in made:
         _send(connection, msg["id"], *_problems_error(made["problems"], "create", "invalid_inputs"))
         return
@@ -214,7 +326,7 @@ async def ws_import_preview(
         _send(connection, msg["id"], *_no_source())
         return
     coordinator = get_coordinator(hass)
-    here = _here(hass)
+    here = await async_here(hass)
     made = await hass.async_add_executor_job(
         api.import_preview, _text(msg), coordinator.registry, here
     )
@@ -243,7 +355,7 @@ async def ws_import(hass: HomeAssistant, connection: ActiveConnection, msg: dict
         _send(connection, msg["id"], *_no_source())
         return
     coordinator = get_coordinator(hass)
-    here = _here(hass)
+    here = _here(hass)  # importing needs no OBS scenes: it does not wait for OBS
     made = await hass.async_add_executor_job(
         lambda: api.import_documents(
             _text(msg),
@@ -274,15 +386,19 @@ def _no_source() -> tuple[str, ServiceValidationError]:
 
 @callback
 def async_register_sharing_commands(hass: HomeAssistant) -> None:
-    """Register the five commands (once per Home Assistant run: safe to call again)."""
-    if hass.data.get(_REGISTERED):
+    """Register the commands (once per Home Assistant run: safe to call again)."""
+    if hass.data.get(SHARING_COMMANDS):
         return
     for command in (
         ws_templates,
+        ws_obs_scenes,
+        ws_template_candidates,
+        ws_save_as_template,
+        ws_delete_template,
         ws_create_from_template,
         ws_export,
         ws_import_preview,
         ws_import,
     ):
         async_register_command(hass, command)
-    hass.data[_REGISTERED] = True
+    hass.data[SHARING_COMMANDS] = True

@@ -1,6 +1,8 @@
 // The HTML of <sw-sharing>'s parts (sharing.js): a template input's field by its selector, the
 // share string card, the import preview with its per-workflow items and remap fields. Pure
 // functions of plain data (the websocket answers and `hass.states`); every text is escaped.
+// An OBS scene is a dropdown of the connected OBS's scenes (`stream_workflows/obs_scenes`, or
+// the preview's `local.obs_scenes`); free text when no OBS is connected (scenes: null).
 import { esc } from "./util.js";
 
 const MAX_DATALIST = 500;
@@ -58,7 +60,7 @@ textarea.share { width: 100%; box-sizing: border-box; min-height: 96px; font-fam
   border: 1px solid var(--divider-color); border-radius: 6px; padding: 6px 8px; min-width: 0; flex: 0 1 320px; }
 .remap { display: grid; grid-template-columns: minmax(0, 1fr) auto minmax(0, 1fr); gap: 8px; align-items: center; padding: 4px 16px 12px; }
 .remap code { overflow-wrap: anywhere; }
-.remap input { font: inherit; color: var(--primary-text-color); background: var(--secondary-background-color, transparent);
+.remap input, .remap select { font: inherit; color: var(--primary-text-color); background: var(--secondary-background-color, transparent);
   border: 1px solid var(--divider-color); border-radius: 6px; padding: 6px 8px; min-width: 0; }
 details { padding: 0 16px 12px; }
 summary { cursor: pointer; color: var(--primary-color); padding: 4px 0; }
@@ -66,7 +68,7 @@ summary { cursor: pointer; color: var(--primary-color); padding: 4px 0; }
   .gallery { grid-template-columns: minmax(0, 1fr); }
   .remap { grid-template-columns: minmax(0, 1fr); gap: 2px; }
   .remap .arrow { display: none; }
-  .remap input { margin-bottom: 8px; }
+  .remap input, .remap select { margin-bottom: 8px; }
 }
 `;
 
@@ -91,7 +93,17 @@ export function errorBlock(error) {
   return error ? `<div class="error" role="alert" id="error">${esc(error)}</div>` : "";
 }
 
-export function field(input, states) {
+/** A dropdown of the connected OBS's scenes; a value it does not have stays, marked. */
+export function sceneSelect(attrs, value, scenes, empty) {
+  const known = scenes.includes(value);
+  const first = empty != null ? `<option value="">${esc(empty)}</option>` : "";
+  const extra = value && !known ? `<option value="${esc(value)}" selected>${esc(value)} (not in this OBS)</option>` : "";
+  const options = scenes.map((s) => `<option value="${esc(s)}" ${s === value ? "selected" : ""}>${esc(s)}</option>`).join("");
+  return `<select ${attrs}>${first}${extra}${options}</select>`;
+}
+
+/** `scenes`: the connected OBS's scene names, or null (none connected: free text). */
+export function field(input, states, scenes = null) {
   const { kind, options } = selectorKind(input.selector);
   const name = `in:${input.name}`;
   const def = input.default;
@@ -115,7 +127,14 @@ export function field(input, states) {
     const more = options.multiple ? `<span class="hint">several: separate them with commas</span>` : "";
     return `<label>${label}<input type="text" list="${esc(list)}" autocomplete="off" ${attrs}${multi} value="${esc(value)}" placeholder="${esc(domains(options).map((d) => `${d}.…`).join(" / ") || "domain.object_id")}">${datalist(list, options, states)}${hint}${more}</label>`;
   }
+  if (kind === "obs_scene" && Array.isArray(scenes)) {
+    const empty = def == null ? "Choose a scene" : null;
+    return `<label>${label}${sceneSelect(`${attrs} data-scenes="obs"`, def ?? "", scenes, empty)}<span class="hint">${esc(input.description || "")}${input.description ? " — " : ""}the scenes of the connected OBS</span></label>`;
+  }
   const placeholder = kind === "obs_scene" ? "an OBS scene name" : kind === "discord_channel" ? "a Discord channel id" : "";
+  if (kind === "obs_scene") {
+    return `<label>${label}<input type="text" ${attrs} value="${esc(def ?? "")}" placeholder="${esc(placeholder)}" autocomplete="off"><span class="hint">${esc(input.description || "")}${input.description ? " — " : ""}no OBS connected: type the scene's name</span></label>`;
+  }
   if (options.multiline) return `<label>${label}<textarea rows="3" ${attrs}>${esc(def ?? "")}</textarea>${hint}</label>`;
   return `<label>${label}<input type="text" ${attrs} value="${esc(def ?? "")}" placeholder="${esc(placeholder)}" ${options.max ? `maxlength="${esc(options.max)}"` : ""}>${hint}</label>`;
 }
@@ -156,12 +175,9 @@ export function renderPreview(p, ctx) {
       <div class="actions"><button class="btn primary" id="use-template">Fill in the template</button></div></div>`;
   }
   const items = p.workflows.map((w) => renderItem(w)).join("");
-  const remaps = REMAP.flatMap(([kind, label]) => (p.missing[kind] || []).map((old) => ({ kind, label, old })));
-  const remapRows = remaps
-    .map(
-      (r, i) => `<label for="remap-${i}"><span class="sub">${esc(r.label)}</span><br><code>${esc(r.old)}</code></label><span class="arrow">→</span>
-      <input id="remap-${i}" type="text" data-remap="${esc(r.kind)}" data-old="${esc(r.old)}" placeholder="keep ${esc(r.old)}" ${r.kind === "entities" ? `list="dl-remap-${i}"` : ""} autocomplete="off">${r.kind === "entities" ? datalist(`dl-remap-${i}`, { domain: r.old.split(".")[0] }, ctx.states) : ""}`,
-    )
+  const remapRows = remapList(p)
+    .map((r, i) => `<label for="remap-${i}"><span class="sub">${esc(r.label)}${r.missing ? ` <span class="chip bad">not here</span>` : ""}</span><br><code>${esc(r.old)}</code></label><span class="arrow">→</span>
+      ${remapField(r, i, p, ctx)}`)
     .join("");
   const secrets = (p.removed_secrets || []).length
     ? `<div class="notice">The exporter's secrets were removed: give your own values for ${p.removed_secrets.map((s) => `<code>${esc(s.input || s.path)}</code>`).join(", ")} (as run variables, or by editing the workflow).</div>`
@@ -174,6 +190,26 @@ export function renderPreview(p, ctx) {
     <div class="actions"><button class="btn" id="cancel-import">Cancel</button>
       <button class="btn primary" id="do-import" ${ctx.admin && !ctx.busy ? "" : "disabled"}>${ctx.busy ? "Importing…" : `Import ${p.workflows.length === 1 ? "it" : "them"}`}</button></div>
     ${ctx.admin ? "" : `<div class="notice">Importing needs an administrator.</div>`}</div>`;
+}
+
+/** The values the preview offers to remap: the missing ones, and every one used of a kind
+ * this side cannot check (no OBS connected, Discord channels). */
+export function remapList(p) {
+  return REMAP.flatMap(([kind, label]) => {
+    const missing = (p.missing || {})[kind] || [];
+    const known = !p.known_here || p.known_here[kind] !== false;
+    const values = known ? missing : (p.used || {})[kind] || missing;
+    return values.map((old) => ({ kind, label, old, missing: missing.includes(old) }));
+  });
+}
+
+function remapField(r, i, p, ctx) {
+  const attrs = `id="remap-${i}" data-remap="${esc(r.kind)}" data-old="${esc(r.old)}"`;
+  const scenes = p.local && p.local.obs_scenes;
+  if (r.kind === "obs_scenes" && Array.isArray(scenes)) return sceneSelect(attrs, "", scenes, `keep ${r.old}`);
+  const entity = r.kind === "entities";
+  const hint = r.kind === "obs_scenes" ? "no OBS connected: type a scene's name" : `keep ${r.old}`;
+  return `<input ${attrs} type="text" placeholder="${esc(hint)}" ${entity ? `list="dl-remap-${i}"` : ""} autocomplete="off">${entity ? datalist(`dl-remap-${i}`, { domain: r.old.split(".")[0] }, ctx.states) : ""}`;
 }
 
 export function renderItem(w) {

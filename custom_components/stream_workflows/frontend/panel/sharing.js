@@ -4,11 +4,14 @@
 // workflows: a share string to copy, a YAML file to download) and Import (paste a share string or
 // YAML: the preview lists what each workflow calls and touches and what is missing here; choose
 // copy or replace, new ids, remap entities/scenes/channels; import; triggers start off).
-// Websocket commands: stream_workflows/templates, create_from_template, export, import_preview,
-// import (studio/sharing_ws.py). Writes need an administrator: others see the gallery and export.
+// Websocket commands: stream_workflows/templates, create_from_template, delete_template,
+// obs_scenes (an OBS scene input is a dropdown of the connected OBS's scenes), export,
+// import_preview, import (studio/sharing_ws.py). Writes need an administrator: others see the
+// gallery and export. Templates saved from a workflow ("Save as template") show as "yours".
 import { STYLES } from "./styles.js";
 import { esc } from "./util.js";
 import { SHARING_CSS, errorBlock, errorText, field, renderPreview, renderShare, sourceOf } from "./sharing-views.js";
+import { copyText, downloadYaml, readChoices, readInputs } from "./sharing-forms.js";
 
 const DOMAIN = "stream_workflows";
 
@@ -30,6 +33,7 @@ class SwSharing extends HTMLElement {
     this._preview = null;
     this._imported = null;
     this._copied = false;
+    this._scenes = null; // the connected OBS's scene names (null: none connected)
   }
 
   set hass(hass) {
@@ -93,6 +97,16 @@ class SwSharing extends HTMLElement {
     this._render();
   }
 
+  /** Ask for the connected OBS's scenes, then draw the form again with them (keeping what was typed). */
+  async _loadScenes() {
+    try {
+      this._scenes = (await this._ws("obs_scenes")).scenes;
+    } catch (err) {
+      this._scenes = null;
+    }
+    if (this._template && this._template.inputs.some((i) => Object.keys(i.selector || {})[0] === "obs_scene")) this._renderKeep(null, this.shadowRoot.querySelector("#form [name=workflow_id]")?.value || "");
+  }
+
   _fire(workflowId) {
     this.dispatchEvent(new CustomEvent("sw-navigate", { detail: { workflow_id: workflowId }, bubbles: true, composed: true }));
   }
@@ -120,7 +134,7 @@ class SwSharing extends HTMLElement {
         (t) => `<button class="tpl" data-template="${esc(t.id)}">
           <span class="name">${esc(t.name)}</span>
           <span class="desc">${esc(t.description)}</span>
-          <span><span class="chip">${t.inputs.length} input${t.inputs.length === 1 ? "" : "s"}</span>
+          <span>${t.origin === "user" ? `<span class="chip">yours</span> ` : ""}<span class="chip">${t.inputs.length} input${t.inputs.length === 1 ? "" : "s"}</span>
           ${t.inputs.some((i) => i.required) ? `<span class="chip warn">${t.inputs.filter((i) => i.required).length} required</span>` : ""}</span>
         </button>`,
       )
@@ -133,7 +147,7 @@ class SwSharing extends HTMLElement {
   }
 
   _renderForm(t) {
-    const fields = t.inputs.map((i) => field(i, this._hass && this._hass.states)).join("");
+    const fields = t.inputs.map((i) => field(i, this._hass && this._hass.states, this._scenes)).join("");
     const admin = this._admin;
     return `<div class="card" id="template-form" data-template="${esc(t.id)}"><h2>${esc(t.name)}</h2>
       <div class="intro">${esc(t.description)}${t.author ? ` <span class="sub">— ${esc(t.author)}</span>` : ""}</div>
@@ -143,7 +157,8 @@ class SwSharing extends HTMLElement {
       </form>
       ${this._errorBlock()}
       <div class="actions"><button class="btn" id="back">Back to templates</button>
-        <button class="btn primary" id="create" ${admin && !this._busy ? "" : "disabled"}>${this._busy ? "Creating…" : "Create workflow"}</button></div>
+        <button class="btn primary" id="create" ${admin && !this._busy ? "" : "disabled"}>${this._busy ? "Creating…" : "Create workflow"}</button>
+        ${admin && t.origin === "user" ? `<span style="flex:1"></span><button class="btn danger" id="delete-template">Delete this template</button>` : ""}</div>
       ${admin ? "" : `<div class="notice">Creating a workflow needs an administrator.</div>`}</div>`;
   }
 
@@ -196,7 +211,8 @@ class SwSharing extends HTMLElement {
         this._template = (this._templates || []).find((t) => t.id === tpl.dataset.template) || null;
         this._error = "";
         this._created = null;
-        return this._render();
+        this._render();
+        return this._loadScenes();
       }
       const open = hit("[data-open]");
       if (open) return this._fire(open.dataset.open);
@@ -209,9 +225,10 @@ class SwSharing extends HTMLElement {
           this._render();
         },
         create: () => this._create(),
+        "delete-template": () => this._deleteTemplate(),
         export: () => this._doExport(),
         copy: () => this._copy(),
-        download: () => this._download(),
+        download: () => downloadYaml(this.shadowRoot, this._export),
         preview: () => this._doPreview(),
         "cancel-import": () => {
           this._preview = null;
@@ -224,6 +241,7 @@ class SwSharing extends HTMLElement {
           this._tab = "templates";
           this._preview = null;
           this._render();
+          this._loadScenes();
         },
       };
       const run = actions[button.id];
@@ -235,27 +253,9 @@ class SwSharing extends HTMLElement {
     });
   }
 
-  _readInputs() {
-    const inputs = {};
-    for (const field of this.shadowRoot.querySelectorAll("#form [data-input]")) {
-      const name = field.dataset.input;
-      const kind = field.dataset.kind;
-      if (kind === "boolean") {
-        inputs[name] = field.checked;
-        continue;
-      }
-      const value = field.value.trim();
-      if (value === "") continue; // the default applies (or the server says it is required)
-      if (kind === "number") inputs[name] = Number(value);
-      else if (field.dataset.multiple) inputs[name] = value.split(",").map((v) => v.trim()).filter(Boolean);
-      else inputs[name] = kind === "text" ? field.value : value;
-    }
-    return inputs;
-  }
-
   async _create() {
     const t = this._template;
-    const inputs = this._readInputs();
+    const inputs = readInputs(this.shadowRoot);
     const missing = t.inputs.filter((i) => i.required && !(i.name in inputs)).map((i) => i.label || i.name);
     if (missing.length) {
       this._error = `Fill in: ${missing.join(", ")}`;
@@ -297,6 +297,19 @@ class SwSharing extends HTMLElement {
     if (inputs && this._error) this.shadowRoot.getElementById("error")?.scrollIntoView({ block: "nearest" });
   }
 
+  async _deleteTemplate() {
+    const t = this._template;
+    try {
+      await this._ws("delete_template", { template_id: t.id });
+      this._templates = (this._templates || []).filter((x) => x.id !== t.id);
+      this._template = null;
+      this._error = "";
+    } catch (err) {
+      this._error = errorText(err);
+    }
+    this._render();
+  }
+
   async _doExport() {
     const ids = [...this.shadowRoot.querySelectorAll("input[name=pick]:checked")].map((el) => el.value);
     if (!ids.length) {
@@ -327,29 +340,10 @@ class SwSharing extends HTMLElement {
   }
 
   async _copy() {
-    const text = this._export.share;
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch (err) {
-      const area = this.shadowRoot.getElementById("share"); // no clipboard API (plain http): select and copy
-      area.focus();
-      area.select();
-      document.execCommand("copy");
-    }
+    await copyText(this.shadowRoot.getElementById("share"), this._export.share);
     this._copied = true;
     const button = this.shadowRoot.getElementById("copy");
     if (button) button.textContent = "Copied ✓";
-  }
-
-  _download() {
-    const blob = new Blob([this._export.yaml], { type: "application/yaml" });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `${String(this._export.name).replace(/[^A-Za-z0-9_.-]+/g, "_") || "workflows"}.yaml`;
-    this.shadowRoot.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   }
 
   async _doPreview() {
@@ -376,28 +370,8 @@ class SwSharing extends HTMLElement {
     return undefined;
   }
 
-  _choices() {
-    const choices = {};
-    const newIds = {};
-    for (const item of this._preview.workflows) {
-      const id = item.workflow_id;
-      const picked = this.shadowRoot.querySelector(`input[data-choice="${CSS.escape(id)}"]:checked`);
-      const choice = picked ? picked.value : "copy";
-      choices[id] = choice;
-      const typed = this.shadowRoot.querySelector(`input[data-new-id="${CSS.escape(id)}"]`);
-      if (choice === "copy" && typed && typed.value.trim() && typed.value.trim() !== item.new_id) newIds[id] = typed.value.trim();
-    }
-    const remap = {};
-    for (const field of this.shadowRoot.querySelectorAll("input[data-remap]")) {
-      const value = field.value.trim();
-      if (!value) continue;
-      (remap[field.dataset.remap] ||= {})[field.dataset.old] = value;
-    }
-    return { choices, new_ids: newIds, remap };
-  }
-
   async _doImport() {
-    const picked = this._choices();
+    const picked = readChoices(this.shadowRoot, this._preview);
     this._busy = true;
     this._error = "";
     const button = this.shadowRoot.getElementById("do-import");
@@ -416,9 +390,9 @@ class SwSharing extends HTMLElement {
       this._busy = false;
       this._error = errorText(err);
       const card = this.shadowRoot.getElementById("preview-card");
-      const values = [...this.shadowRoot.querySelectorAll("#preview-card input")].map((el) => [el.checked, el.value]);
+      const values = [...this.shadowRoot.querySelectorAll("#preview-card input, #preview-card select")].map((el) => [el.checked, el.value]);
       this._render();
-      [...this.shadowRoot.querySelectorAll("#preview-card input")].forEach((el, i) => {
+      [...this.shadowRoot.querySelectorAll("#preview-card input, #preview-card select")].forEach((el, i) => {
         if (!values[i]) return;
         el.checked = values[i][0];
         el.value = values[i][1];

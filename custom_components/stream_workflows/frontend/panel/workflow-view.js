@@ -4,6 +4,7 @@
 // editable workflow" for file workflows. The panel feeds it the workflow's entry from the list
 // (`entry`) and every subscription event of this workflow (`liveEvent`).
 import "../shared/flowchart.js";
+import "./save-template.js"; // <sw-save-template> (sharing-gaps): "Save as template"
 import { control, duplicate, errorText, getWorkflow, listRuns, runDetail } from "./api.js";
 import { detailLive, renderDetail, renderRuns } from "./run-history.js";
 import { readForm, renderInputs } from "./run-form.js";
@@ -139,7 +140,8 @@ class SwWorkflowView extends HTMLElement {
       <button class="btn danger" id="cancel" ${!active ? "disabled" : ""}>Cancel</button>
       <span style="flex:1"></span>
       ${this.editorAvailable && admin && this._doc ? `<button class="btn" id="edit">${this._doc.editable ? "Edit" : "View YAML"}</button>` : ""}
-      ${admin && this._doc && this._doc.source === "file" ? `<button class="btn" id="copy">Copy to an editable workflow</button>` : ""}`;
+      ${admin && this._doc && this._doc.source === "file" ? `<button class="btn" id="copy">Copy to an editable workflow</button>` : ""}
+      ${admin && this._doc ? `<button class="btn" id="save-template">Save as template</button>` : ""}`;
   }
 
   _renderStatus() {
@@ -263,6 +265,9 @@ class SwWorkflowView extends HTMLElement {
         return;
       case "edit":
         this.dispatchEvent(new CustomEvent("sw-edit", { detail: { workflow_id: this.workflowId }, bubbles: true, composed: true }));
+        return;
+      case "save-template":
+        this.shadowRoot.append(Object.assign(document.createElement("sw-save-template"), { workflowId: this.workflowId, hass: this._hass }));
         return;
       case "copy":
         try {

@@ -2,8 +2,10 @@
 
 `/api/tags` lists one model; `/api/chat` answers each request with the next scripted reply,
 streamed as Ollama streams (one JSON object a line, the last with `done: true`). A reply is a
-dict ({"content": ...} and/or {"tool_calls": [{"name", "arguments"}]}) or a function of the
-request's messages returning one, so a script can read the tool results it was sent.
+dict ({"content": ...} and/or {"tool_calls": [{"name", "arguments"}]}, or {"json": VALUE} for
+a structured answer, sent as its JSON text) or a function of the request's messages returning
+one, so a script can read the tool results it was sent. `requests` keeps every request's body
+(its `format` is the JSON schema asked for by structured output).
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ class OllamaServer:
         reply = self.script.pop(0)
         if callable(reply):
             reply = reply(body.get("messages", []))
-        message: dict[str, Any] = {"role": "assistant", "content": reply.get("content", "")}
+        content = json.dumps(reply["json"]) if "json" in reply else reply.get("content", "")
+        message: dict[str, Any] = {"role": "assistant", "content": content}
         if reply.get("tool_calls"):
             message["tool_calls"] = [
                 {"function": {"name": c["name"], "arguments": c.get("arguments", {})}}

@@ -34,6 +34,13 @@ SERVICE_RELOAD: Final = "reload"
 SERVICE_LIST: Final = "list"
 SERVICE_SAVE_WORKFLOW: Final = "save_workflow"
 SERVICE_DELETE_WORKFLOW: Final = "delete_workflow"
+SERVICE_DRAFT_FROM_TEXT: Final = "draft_from_text"
+SERVICE_CREATE_FROM_TEMPLATE: Final = "create_from_template"
+SERVICE_SAVE_AS_TEMPLATE: Final = "save_as_template"
+SERVICE_EXPORT: Final = "export"
+SERVICE_IMPORT: Final = "import"
+# Every action the integration registers itself: no workflow may take one of these ids, as
+# each workflow gets an action of its own under the same domain.
 GENERIC_SERVICES: Final = frozenset(
     {
         SERVICE_RUN,
@@ -44,6 +51,11 @@ GENERIC_SERVICES: Final = frozenset(
         SERVICE_LIST,
         SERVICE_SAVE_WORKFLOW,
         SERVICE_DELETE_WORKFLOW,
+        SERVICE_DRAFT_FROM_TEXT,
+        SERVICE_CREATE_FROM_TEMPLATE,
+        SERVICE_SAVE_AS_TEMPLATE,
+        SERVICE_EXPORT,
+        SERVICE_IMPORT,
     }
 )
 

@@ -12,7 +12,6 @@ import voluptuous as vol
 
 from custom_components.stream_workflows.adapters import default_registry
 from custom_components.stream_workflows.adapters.obs import ACTIONS, ObsAdapter
-from custom_components.stream_workflows.cli.simulate import rehearse
 from custom_components.stream_workflows.engine import (
     ActionError,
     NotConnectedError,
@@ -20,6 +19,7 @@ from custom_components.stream_workflows.engine import (
     RunStatus,
     load_definition,
 )
+from custom_components.stream_workflows.engine.rehearse import rehearse
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from custom_components.stream_workflows.adapters import default_registry
-from custom_components.stream_workflows.cli.simulate import rehearse
 from custom_components.stream_workflows.engine import (
     InputError,
     Outcome,
@@ -16,6 +15,7 @@ from custom_components.stream_workflows.engine import (
     load_file,
     load_file_or_raise,
 )
+from custom_components.stream_workflows.engine.rehearse import rehearse
 
 from .helpers import ended
 

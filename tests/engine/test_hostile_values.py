@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from custom_components.stream_workflows.adapters import default_registry
-from custom_components.stream_workflows.cli.simulate import MAX_REPEATS, rehearse
 from custom_components.stream_workflows.engine import RehearsalPlan, RunStatus, parse_text
 from custom_components.stream_workflows.engine.graph import mermaid
 from custom_components.stream_workflows.engine.model import RetryPolicy, WorkflowDefinition
+from custom_components.stream_workflows.engine.rehearse import MAX_REPEATS, rehearse
 
 from .conftest import Parts
 from .helpers import build, ended, finish, problems_of

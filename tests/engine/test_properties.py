@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from custom_components.stream_workflows.adapters import default_registry
-from custom_components.stream_workflows.cli.simulate import rehearse
 from custom_components.stream_workflows.engine import (
     Outcome,
     RehearsalPlan,
@@ -35,6 +34,7 @@ from custom_components.stream_workflows.engine import (
     WorkflowEngine,
     load_definition,
 )
+from custom_components.stream_workflows.engine.rehearse import rehearse
 
 from .helpers import Recorder, build, registry_with_peer, run_async
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from custom_components.stream_workflows.adapters import default_registry
-from custom_components.stream_workflows.cli.simulate import rehearse
 from custom_components.stream_workflows.engine import (
     Outcome,
     RehearsalPlan,
     RunStatus,
     load_file_or_raise,
 )
+from custom_components.stream_workflows.engine.rehearse import rehearse
 
 WORKFLOWS = Path(__file__).parents[2] / "workflows"
 CONFIG = {"config": {"discord_channel_id": "123456789012345678"}}

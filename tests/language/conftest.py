@@ -1,4 +1,5 @@
-"""Fixtures for the language tests: the integration tests' own (real core, in process)."""
+"""Fixtures for the language tests: the integration tests' own (real core, in process) and
+the local Ollama server."""
 
 from tests.integration.conftest import (  # noqa: F401
     auto_enable_custom_integrations,
@@ -9,3 +10,5 @@ from tests.integration.conftest import (  # noqa: F401
     workflow_folder,
     write_workflow,
 )
+
+from .ollama_agent import ollama_server  # noqa: F401

@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from local_peers.ollama_server import MODEL, OllamaServer, last_tool_result
+from local_peers.ollama_server import OllamaServer, last_tool_result
 
+from .ollama_agent import ollama_agent
 from .test_tools import BRB
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
-
-
-@pytest.fixture
-async def ollama_server() -> AsyncIterator[OllamaServer]:
-    server = OllamaServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-async def _agent(hass: HomeAssistant, server: OllamaServer) -> str:
-    from homeassistant.components.ollama import config_flow
-
-    if getattr(config_flow.OllamaConfigFlow, "VERSION", 1) >= 3:  # 2025.7+: sub-entries
-        entry = MockConfigEntry(
-            domain="ollama",
-            data={"url": server.url},
-            version=3,
-            minor_version=3,
-            subentries_data=[
-                {
-                    "data": {"model": MODEL, "llm_hass_api": ["stream_workflows"]},
-                    "subentry_type": "conversation",
-                    "title": "Ollama Conversation",
-                    "unique_id": None,
-                }
-            ],
-        )
-    else:  # 2025.4: one API, a string option
-        entry = MockConfigEntry(
-            domain="ollama",
-            data={"url": server.url, "model": MODEL},
-            options={"llm_hass_api": "stream_workflows"},
-        )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    ids = [
-        s
-        for s in hass.states.async_entity_ids("conversation")
-        if s != "conversation.home_assistant"
-    ]
-    assert ids, hass.states.async_entity_ids("conversation")
-    return ids[0]
 
 
 async def test_draft_by_voice_repair_and_apply(
@@ -67,7 +23,7 @@ async def test_draft_by_voice_repair_and_apply(
 ) -> None:
     assert await async_setup_component(hass, "homeassistant", {})
     await setup_entry()
-    agent = await _agent(hass, ollama_server)
+    agent = await ollama_agent(hass, ollama_server)
     wrong = {
         **BRB,
         "steps": [BRB["steps"][0], {**BRB["steps"][1], "action": "sleep"}, BRB["steps"][2]],
@@ -121,3 +77,19 @@ async def test_draft_by_voice_repair_and_apply(
     await hass.async_block_till_done()
     assert hass.services.has_service("stream_workflows", "quick_brb")
     assert hass.states.get("switch.quick_brb_running") is not None
+
+    def told(messages: list[dict[str, Any]]) -> dict[str, Any]:
+        seen["rehearsal"] = last_tool_result(messages)
+        return {"content": "BRB, five minutes, Main: nothing was sent."}
+
+    ollama_server.script = [
+        {"tool_calls": [{"name": "rehearse", "arguments": {"workflow_id": "quick_brb"}}]},
+        told,
+    ]
+    third = await conversation.async_converse(
+        hass, "rehearse it", first.conversation_id, Context(), language="en", agent_id=agent
+    )
+    assert third.response.speech["plain"]["speech"].startswith("BRB")
+    assert seen["rehearsal"]["status"] == "succeeded"
+    assert seen["rehearsal"]["path"] == ["to_brb", "pause", "back"]
+    assert [a["params"] for a in seen["rehearsal"]["actions"]][1] == {"seconds": 300}

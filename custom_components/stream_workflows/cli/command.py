@@ -19,12 +19,12 @@ from ..engine.errors import InputError, escape_text
 from ..engine.graph import mermaid
 from ..engine.loading import json_ready
 from ..engine.model import Shape, WorkflowDefinition
+from ..engine.rehearse import rehearse
 from .arguments import UsageError, plan_from, variables_from
 from .output import print_rehearsal
 from .sharing_commands import COMMANDS as SHARING_COMMANDS
 from .sharing_commands import add_commands as add_sharing_commands
 from .sharing_commands import run_command as run_sharing_command
-from .simulate import rehearse
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_INTERNAL = 3  # a bug of ours: one line names it (never 1, which means "invalid file")

@@ -8,7 +8,7 @@ import sys
 from ..engine.errors import escape_text
 from ..engine.loading import json_ready
 from ..engine.model import WorkflowDefinition
-from .simulate import Rehearsal
+from ..engine.rehearse import Rehearsal
 
 
 def print_rehearsal(definition: WorkflowDefinition, rehearsal: Rehearsal) -> None:

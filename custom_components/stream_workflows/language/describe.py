@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
@@ -23,6 +24,7 @@ MAX_ENTITIES = 200
 MAX_NAMES = 100
 OBS_TIMEOUT = 3.0
 CONVERSATION = "conversation"
+_FIRST_SENTENCE = re.compile(r"\.\s+(?=[A-Z])")
 
 
 def _step_text(step: Step) -> str:
@@ -193,3 +195,31 @@ DEFINITION_HELP = (
     "{'seconds': N}. Values may use ${input_name}, ${config.name} or ${step_id.field} "
     "(lookups only, no expressions)."
 )
+
+
+def _param_names(spec: ActionSpec) -> str:
+    schema = _params(spec)
+    if isinstance(schema, dict):
+        required = set(schema.get("required", []))
+        names = [f"{n}{'*' if n in required else ''}" for n in schema.get("properties", {})]
+    else:
+        names = [f"{p['name']}{'*' if p['required'] else ''}" for p in schema]
+    return ", ".join(names)
+
+
+def compact_catalog(coordinator: WorkflowCoordinator) -> str:
+    """One line per action, `service.action(param*, param)`: description (* = required): a
+    short enough text for a small local model's context."""
+    lines: list[str] = []
+    for service in coordinator.registry.services():
+        adapter = coordinator.registry.get(service)
+        if adapter is None:
+            continue
+        for name, spec in adapter.actions().items():
+            first = _FIRST_SENTENCE.split(spec.description)[0].rstrip(".")
+            lines.append(f"- {service}.{name}({_param_names(spec)}): {first}")
+    lines.append(
+        "- homeassistant.<domain.action> (params {data, target: {entity_id}}): any Home "
+        "Assistant action, e.g. action 'light.turn_on'"
+    )
+    return "\n".join(lines)

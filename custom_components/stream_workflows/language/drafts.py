@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
@@ -22,7 +22,9 @@ MAX_DRAFTS = 32
 DRAFT_TTL = 3600.0  # seconds
 MAX_PREVIOUS = 16  # previous versions of applied workflows kept for restoring
 
-DATA_DRAFTS: HassKey[DraftStore] = HassKey("stream_workflows_drafts")
+
+def _problem(path: str, message: str) -> dict[str, str]:
+    return {"path": path, "message": message}
 
 
 @dataclass(slots=True)
@@ -131,6 +133,22 @@ class DraftStore:
         self._expire()
         return sorted(self._drafts.values(), key=lambda d: d.updated_at, reverse=True)
 
+    def ready_to_apply(
+        self, draft_id: str, *, confirmed: bool
+    ) -> tuple[Draft | None, list[dict[str, str]]]:
+        """The draft when it may be saved now, else why not (located problems): the user
+        confirmed it, it is still kept, valid, and not applied already."""
+        if confirmed is not True:
+            return None, [_problem("confirmed", "ask the user first; apply only after a yes")]
+        draft = self.get(draft_id)
+        if draft is None:
+            return None, [_problem("draft_id", "no such draft (it may have expired)")]
+        if draft.applied_at is not None:
+            return None, [_problem("draft_id", "this draft was saved already")]
+        if not draft.valid:
+            return None, list(draft.problems)
+        return draft, []
+
     def discard(self, draft_id: str) -> bool:
         return self._drafts.pop(draft_id, None) is not None
 
@@ -153,9 +171,9 @@ class DraftStore:
 
 def draft_store(hass: HomeAssistant) -> DraftStore:
     """The drafts of this Home Assistant instance (created on first use)."""
-    store = hass.data.get(DATA_DRAFTS)
+    store = hass.data.get(DRAFTS)
     if store is None:
-        store = hass.data[DATA_DRAFTS] = DraftStore()
+        store = hass.data[DRAFTS] = DraftStore()
     return store
 
 
@@ -174,3 +192,7 @@ def previous_document(hass: HomeAssistant, workflow_id: str) -> dict[str, Any] |
     """The document a workflow had before the last draft applied to it (to restore it)."""
     versions = draft_store(hass).previous_versions(workflow_id)
     return versions[0].document if versions else None
+
+
+# Drafts proposed by a conversation or the Studio, in memory.
+DRAFTS: Final[HassKey[DraftStore]] = HassKey("stream_workflows_drafts")

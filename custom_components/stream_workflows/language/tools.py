@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 import voluptuous as vol
 from homeassistant.core import HomeAssistant
 
-from ..cli.simulate import rehearse
 from ..engine import RehearsalPlan
+from ..engine.rehearse import rehearse
+from .applying import async_apply_draft
 from .checking import async_check, parse_definition, problem
 from .describe import capabilities, describe_graph
 from .drafts import draft_store
@@ -249,27 +250,9 @@ class ApplyDraft(WorkflowTool):
     async def run(
         self, hass: HomeAssistant, coordinator: WorkflowCoordinator, args: dict[str, Any]
     ) -> dict[str, Any]:
-        if args["confirmed"] is not True:
-            return {
-                "problems": [
-                    problem("confirmed", "ask the user first; apply only with confirmed: true")
-                ]
-            }
-        store = draft_store(hass)
-        draft = store.get(args["draft_id"])
-        if draft is None:
-            return {"problems": [problem("draft_id", "no such draft (it may have expired)")]}
-        if not draft.valid:
-            return {"problems": draft.problems}
-        previous = coordinator.stored_documents.get(draft.workflow_id or "")
-        workflow_id = await coordinator.async_save_workflow(draft.definition)
-        store.mark_applied(draft, previous)
-        return {
-            "workflow_id": workflow_id,
-            "saved": True,
-            "previous_version_kept": previous is not None,
-            "service": f"stream_workflows.{workflow_id}",
-        }
+        return await async_apply_draft(
+            hass, coordinator, args["draft_id"], confirmed=args["confirmed"]
+        )
 
 
 class _Control(WorkflowTool):

@@ -1,4 +1,8 @@
-"""Rehearse a workflow on virtual time: external actions are recorded, never executed."""
+"""Rehearse a workflow on virtual time: external actions are recorded, never executed.
+
+One rehearsal for every caller: `stream-workflows simulate`, the Studio's `rehearse` command
+and the language tools' `rehearse`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..engine.adapter import AdapterRegistry
-from ..engine.clock import VirtualClock
-from ..engine.engine import WorkflowEngine
-from ..engine.model import WorkflowDefinition
-from ..engine.run import ActionDispatch, RehearsalPlan, Run, RunChange, RunStatus
+from .adapter import AdapterRegistry
+from .clock import VirtualClock
+from .engine import WorkflowEngine
+from .model import WorkflowDefinition
+from .run import ActionDispatch, RehearsalPlan, Run, RunChange, RunStatus
 
 MAX_REPEATS = 1_000  # steps entered again plus retried attempts, before "seems to loop"
 

@@ -29,19 +29,14 @@ from ..language.drafts import Draft, draft_store
 from ..language.from_text import MAX_TEXT, async_draft_from_text, availability
 from ..runtime import get_coordinator
 from .graph import build_graph
+from .ws_errors import send_error
 
 DRAFT_ID = vol.All(str, vol.Length(min=1, max=100))
 
 
 def _send_error(connection: ActiveConnection, msg_id: int, err: HomeAssistantError) -> None:
-    connection.send_error(
-        msg_id,
-        err.translation_key or "home_assistant_error",
-        str(err),
-        translation_key=err.translation_key,
-        translation_domain=err.translation_domain,
-        translation_placeholders=err.translation_placeholders,
-    )
+    """An error's own translation key is its code here."""
+    send_error(connection, msg_id, err.translation_key or "home_assistant_error", err)
 
 
 async def _graph(

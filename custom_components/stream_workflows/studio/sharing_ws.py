@@ -35,6 +35,7 @@ from ..sharing.selectors import SELECTOR_KINDS
 from ..sharing.share import MAX_SHARE_CHARS, as_share_document, check_share, read_share_text
 from ..sharing_services import _here, _known_secrets, async_here, async_save_as_template
 from ..sharing_store import async_get_template_store
+from .ws_errors import send_error
 
 MAX_ID = 100
 MAX_TEXT = 2000
@@ -70,22 +71,6 @@ def _problems_error(
         translation_domain=DOMAIN,
         translation_key="sharing_invalid",
         translation_placeholders={"what": what, "errors": text},
-    )
-
-
-def _send(
-    connection: ActiveConnection,
-    msg_id: int,
-    code: str,
-    err: HomeAssistantError,
-) -> None:
-    connection.send_error(
-        msg_id,
-        code,
-        str(err),
-        translation_key=err.translation_key,
-        translation_domain=err.translation_domain,
-        translation_placeholders=err.translation_placeholders,
     )
 
 
@@ -128,7 +113,7 @@ async def ws_template_candidates(
     try:
         definition = coordinator.definition(msg["workflow_id"])
     except HomeAssistantError as err:
-        _send(connection, msg["id"], "unknown_workflow", err)
+        send_error(connection, msg["id"], "unknown_workflow", err)
         return
     document = {**dict(definition.raw), "id": definition.id}
     made = await hass.async_add_executor_job(api.template_candidates, document)
@@ -180,7 +165,7 @@ async def ws_save_as_template(
         )
     except HomeAssistantError as err:
         code = "unknown_workflow" if err.translation_key == "unknown_workflow" else "invalid_inputs"
-        _send(connection, msg["id"], code, err)
+        send_error(connection, msg["id"], code, err)
         return
     connection.send_result(msg["id"], made)
 
@@ -197,7 +182,7 @@ async def ws_delete_template(
     store = await async_get_template_store(hass)
     if not await store.async_remove(msg["template_id"]):
         problems = [{"path": "template_id", "message": "not one of your templates"}]
-        _send(connection, msg["id"], *_problems_error(problems, "delete", "unknown_template"))
+        send_error(connection, msg["id"], *_problems_error(problems, "delete", "unknown_template"))
         return
     connection.send_result(msg["id"], {"template_id": msg["template_id"]})
 
@@ -251,7 +236,7 @@ async def ws_create_from_template(
     wanted = msg.get("workflow_id")
     if wanted is not None and not WORKFLOW_ID.fullmatch(wanted):
         problems = [{"path": "workflow_id", "message": f"'{wanted}' is not a valid workflow id"}]
-        _send(connection, msg["id"], *_problems_error(problems, "create", "invalid_id"))
+        send_error(connection, msg["id"], *_problems_error(problems, "create", "invalid_id"))
         return
     if wanted is not None and wanted in taken:
         problems = [
@@ -260,14 +245,16 @@ async def ws_create_from_template(
                 "message": f"id collision: a workflow '{wanted}' exists already",
             }
         ]
-        _send(connection, msg["id"], *_problems_error(problems, "create", "id_collision"))
+        send_error(connection, msg["id"], *_problems_error(problems, "create", "id_collision"))
         return
     saved = (await async_get_template_store(hass)).templates
     made = await hass.async_add_executor_job(
         lambda: _create(msg, coordinator.registry, wanted, saved)
     )
     if "problems" in made:
-        _send(connection, msg["id"], *_problems_error(made["problems"], "create", "invalid_inputs"))
+        send_error(
+            connection, msg["id"], *_problems_error(made["problems"], "create", "invalid_inputs")
+        )
         return
     document = dict(made["document"])
     if wanted is None:
@@ -275,7 +262,7 @@ async def ws_create_from_template(
     try:
         workflow_id = await coordinator.async_save_workflow(document)
     except HomeAssistantError as err:
-        _send(connection, msg["id"], "invalid_definition", err)
+        send_error(connection, msg["id"], "invalid_definition", err)
         return
     connection.send_result(msg["id"], {"workflow_id": workflow_id, "warnings": made["warnings"]})
 
@@ -298,7 +285,7 @@ async def ws_export(hass: HomeAssistant, connection: ActiveConnection, msg: dict
         try:
             definition = coordinator.definition(workflow_id)
         except HomeAssistantError as err:
-            _send(connection, msg["id"], "unknown_workflow", err)
+            send_error(connection, msg["id"], "unknown_workflow", err)
             return
         documents.append({**dict(definition.raw), "id": definition.id})
     known = _known_secrets(
@@ -323,7 +310,7 @@ async def ws_import_preview(
 ) -> None:
     """What importing would do here (calls, entities, what is missing); writes nothing."""
     if not _text(msg):
-        _send(connection, msg["id"], *_no_source())
+        send_error(connection, msg["id"], *_no_source())
         return
     coordinator = get_coordinator(hass)
     here = await async_here(hass)
@@ -331,7 +318,9 @@ async def ws_import_preview(
         api.import_preview, _text(msg), coordinator.registry, here
     )
     if "problems" in made:
-        _send(connection, msg["id"], *_problems_error(made["problems"], "import", "invalid_share"))
+        send_error(
+            connection, msg["id"], *_problems_error(made["problems"], "import", "invalid_share")
+        )
         return
     connection.send_result(msg["id"], made)
 
@@ -352,7 +341,7 @@ async def ws_import_preview(
 async def ws_import(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Import the workflows (triggers off) with the choices made; `{"workflow_ids"}`."""
     if not _text(msg):
-        _send(connection, msg["id"], *_no_source())
+        send_error(connection, msg["id"], *_no_source())
         return
     coordinator = get_coordinator(hass)
     here = _here(hass)  # importing needs no OBS scenes: it does not wait for OBS
@@ -367,14 +356,16 @@ async def ws_import(hass: HomeAssistant, connection: ActiveConnection, msg: dict
         )
     )
     if "problems" in made:
-        _send(connection, msg["id"], *_problems_error(made["problems"], "import", "invalid_share"))
+        send_error(
+            connection, msg["id"], *_problems_error(made["problems"], "import", "invalid_share")
+        )
         return
     saved: list[str] = []
     try:
         for document in made["documents"]:
             saved.append(await coordinator.async_save_workflow(document))
     except HomeAssistantError as err:
-        _send(connection, msg["id"], "invalid_definition", err)
+        send_error(connection, msg["id"], "invalid_definition", err)
         return
     connection.send_result(msg["id"], {"workflow_ids": saved})
 

@@ -35,30 +35,20 @@ from .catalog import build_catalog
 from .data import STUDIO, StudioData, live_of
 from .graph import build_graph
 from .run_history import record_of, summary_of
+from .ws_errors import send_error
 
 MAX_ID = 100
 ID = vol.All(str, vol.Length(min=1, max=MAX_ID))
 
 
 def _error(connection: ActiveConnection, msg_id: int, key: str, **placeholders: str) -> None:
-    _send(
+    send_error(
         connection,
         msg_id,
         key,
         ServiceValidationError(
             translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
         ),
-    )
-
-
-def _send(connection: ActiveConnection, msg_id: int, code: str, err: HomeAssistantError) -> None:
-    connection.send_error(
-        msg_id,
-        code,
-        str(err),
-        translation_key=err.translation_key,
-        translation_domain=err.translation_domain,
-        translation_placeholders=err.translation_placeholders,
     )
 
 
@@ -201,7 +191,7 @@ def _refused(connection: ActiveConnection, msg: dict[str, Any]) -> bool:
     try:
         refuse_oversized(msg["definition"])
     except ServiceValidationError as err:
-        _send(connection, msg["id"], _code(err), err)
+        send_error(connection, msg["id"], _code(err), err)
         return True
     return False
 
@@ -310,7 +300,7 @@ async def _save(
     try:
         workflow_id = await coordinator.async_save_workflow(document)
     except HomeAssistantError as err:
-        _send(connection, msg_id, _code(err), err)
+        send_error(connection, msg_id, _code(err), err)
         return None
     hass.data[STUDIO].workflows_changed()
     return workflow_id
@@ -345,7 +335,7 @@ async def ws_delete(hass: HomeAssistant, connection: ActiveConnection, msg: dict
     try:
         await coordinator.async_delete_workflow(workflow_id)
     except HomeAssistantError as err:
-        _send(connection, msg["id"], _code(err), err)
+        send_error(connection, msg["id"], _code(err), err)
         return
     hass.data[STUDIO].workflows_changed()
     connection.send_result(msg["id"], {})

@@ -46,44 +46,39 @@ def _wrong_kind(entry: StreamWorkflowsConfigEntry, wanted: str) -> WrongEntryKin
     return WrongEntryKindError(f"entry {entry.title!r} holds a {found}, not a {wanted}")
 
 
+def _data_as[T](entry: StreamWorkflowsConfigEntry, kind: type[T]) -> T:
+    data = runtime_data_of(entry)
+    if isinstance(data, kind):
+        return data
+    raise _wrong_kind(entry, kind.__name__)
+
+
 def coordinator_of(entry: StreamWorkflowsConfigEntry) -> WorkflowCoordinator:
     """The core entry's coordinator."""
     from .coordinator import WorkflowCoordinator
 
-    data = runtime_data_of(entry)
-    if isinstance(data, WorkflowCoordinator):
-        return data
-    raise _wrong_kind(entry, "WorkflowCoordinator")
+    return _data_as(entry, WorkflowCoordinator)
 
 
 def obs_link_of(entry: StreamWorkflowsConfigEntry) -> ObsLink:
     """An OBS entry's link."""
     from .connections import ObsLink
 
-    data = runtime_data_of(entry)
-    if isinstance(data, ObsLink):
-        return data
-    raise _wrong_kind(entry, "ObsLink")
+    return _data_as(entry, ObsLink)
 
 
 def twitch_link_of(entry: StreamWorkflowsConfigEntry) -> TwitchLink:
     """A Twitch entry's link."""
     from .connections import TwitchLink
 
-    data = runtime_data_of(entry)
-    if isinstance(data, TwitchLink):
-        return data
-    raise _wrong_kind(entry, "TwitchLink")
+    return _data_as(entry, TwitchLink)
 
 
 def discord_connection_of(entry: StreamWorkflowsConfigEntry) -> DiscordConnection:
     """A Discord entry's REST connection."""
     from .adapters.discord.connection import DiscordConnection
 
-    data = runtime_data_of(entry)
-    if isinstance(data, DiscordConnection):
-        return data
-    raise _wrong_kind(entry, "DiscordConnection")
+    return _data_as(entry, DiscordConnection)
 
 
 def core_coordinator(hass: HomeAssistant) -> WorkflowCoordinator | None:

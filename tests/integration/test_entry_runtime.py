@@ -57,3 +57,7 @@ async def test_a_hand_edited_discord_entry_fails_setup_in_translated_words(
     assert runtime_data_of(entry) is None
     with pytest.raises(WrongEntryKindError, match="NoneType"):
         discord_connection_of(entry)
+    # Ended as its twin in test_config_flow_connections is: the failed entry unloads cleanly,
+    # and the registry writes its state change settles before Home Assistant stops.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

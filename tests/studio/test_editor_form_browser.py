@@ -241,6 +241,8 @@ async def test_function_checked_parameters_get_their_widgets(hass_web: PanelHass
         await muted.scroll_into_view_if_needed()
         await shoot(page, "form-widgets")
         assert await widget(muted) in ("ha-selector:boolean", "input:checkbox:")
+        # the switch shows "off" and the document says so: a required boolean is not missing
+        assert "muted: false" in await editor.locator("#yaml").input_value()
 
         # a transition option's condition can be compound too: success goes back to start
         # if any of: not muted
@@ -263,6 +265,7 @@ async def test_function_checked_parameters_get_their_widgets(hass_web: PanelHass
 
         await eventually(checked, what="the draft validated")
         assert await option.locator(".problem").count() == 0  # (the obs params are missing)
+        assert await muted.locator(".problem").count() == 0  # but not the one the form shows
         await option.scroll_into_view_if_needed()
         await shoot(page, "form-transition-condition")
         assert not page.sw_errors, page.sw_errors

@@ -91,7 +91,13 @@ const HA_FIELDS = [
 
 function defaultsFor(spec) {
   const out = {};
-  for (const f of spec?.fields || []) if (f.required && "default" in f) out[f.name] = f.default;
+  for (const f of spec?.fields || []) {
+    if (!f.required) continue;
+    if ("default" in f) out[f.name] = f.default;
+    // A required switch shows "off" at once: the document says so too, or it would be
+    // reported missing while the form shows a value (OBS's mute and source visibility).
+    else if ((f.selector ? selectorKind(f.selector) : f.type) === "boolean") out[f.name] = false;
+  }
   return out;
 }
 

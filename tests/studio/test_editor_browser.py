@@ -62,6 +62,31 @@ async def open_editor(page: Any, url: str, workflow_id: str | None) -> Any:
     return editor
 
 
+async def sticks_below_the_toolbar(page: Any, editor: Any) -> None:
+    """Scrolled down, the editor's bar sticks below the panel's toolbar (the menu and the way
+    back stay in reach) and the YAML pane beside the form below the bar."""
+    await page.mouse.move(200, 400)
+    await page.mouse.wheel(0, 2_000)
+    toolbar = page.locator("stream-workflows-panel .toolbar")
+    bar = editor.locator("header.bar")
+
+    async def stuck() -> bool:
+        box = await bar.bounding_box()
+        return box is not None and box["y"] < 100  # scrolled: the bar is at the top
+
+    await eventually(stuck, what="the page scrolled so the editor's bar sticks")
+    tool_box, bar_box = await toolbar.bounding_box(), await bar.bounding_box()
+    assert tool_box is not None
+    assert bar_box is not None
+    assert tool_box["y"] >= -1, tool_box  # the toolbar is still on screen
+    assert bar_box["y"] >= tool_box["y"] + tool_box["height"] - 1, (tool_box, bar_box)
+    pane = editor.locator(".yaml-pane")
+    if await pane.evaluate("el => getComputedStyle(el).position") == "sticky":
+        pane_box = await pane.bounding_box()
+        assert pane_box is not None
+        assert pane_box["y"] >= bar_box["y"] + bar_box["height"] - 1, (bar_box, pane_box)
+
+
 async def status_text(editor: Any) -> str:
     return str(await editor.locator("#status").inner_text())
 
@@ -104,6 +129,7 @@ async def test_edit_save_and_restore(
         assert await holder.locator(".problem").count() == 1
         assert "problem" in await status_text(editor)
         await shoot(page, f"editor-{look}-2-problem")
+        await sticks_below_the_toolbar(page, editor)
 
         # Fix it: pick the new state; the problem goes and the YAML beside follows.
         await transition.locator("select.target").select_option("finish")

@@ -70,11 +70,13 @@ class SwEditor extends withServerWatch(HTMLElement) {
 
   connectedCallback() {
     if (!this.shadowRoot.firstChild) this._renderAll();
+    else this._watchBarHeight();
     this._maybeLoad();
   }
 
   disconnectedCallback() {
     clearTimeout(this._timer);
+    this._barObserver?.disconnect();
   }
 
   // -- loading ------------------------------------------------------------------------------
@@ -134,6 +136,18 @@ class SwEditor extends withServerWatch(HTMLElement) {
     const root = this.shadowRoot;
     root.replaceChildren(h("style", {}, EDITOR_CSS), this._header(), this._banner(), this._topProblems(), this._body());
     if (this._doc) this._showProblems();
+    this._watchBarHeight();
+  }
+
+  /** The YAML pane sticks just below the bar, whose height changes as its buttons wrap. */
+  _watchBarHeight() {
+    if (typeof ResizeObserver === "undefined") return;
+    this._barObserver ??= new ResizeObserver(([entry]) => {
+      this.style.setProperty("--sw-bar-height", `${Math.ceil(entry.target.getBoundingClientRect().height)}px`);
+    });
+    this._barObserver.disconnect();
+    const bar = this.shadowRoot.querySelector("header.bar");
+    if (bar) this._barObserver.observe(bar);
   }
 
   _header() {

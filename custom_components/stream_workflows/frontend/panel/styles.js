@@ -10,7 +10,8 @@ export const STYLES = `
   display: inline-flex; align-items: center; justify-content: center; padding: 0; }
 .icon-btn:hover { background: rgba(127, 127, 127, 0.2); }
 .icon-btn svg { width: 24px; height: 24px; fill: currentColor; }
-main { padding: 16px; max-width: 1400px; margin: 0 auto; box-sizing: border-box; }
+/* What sticks inside main (the editor's bar) sticks below the toolbar, not over it. */
+main { padding: 16px; max-width: 1400px; margin: 0 auto; box-sizing: border-box; --sw-sticky-top: 56px; }
 :host([narrow]) main { padding: 8px; }
 .card { background: var(--card-background-color); border-radius: var(--ha-card-border-radius, 12px);
   border: 1px solid var(--divider-color); box-shadow: var(--ha-card-box-shadow, none); margin-bottom: 16px; }

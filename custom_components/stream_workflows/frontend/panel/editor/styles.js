@@ -4,7 +4,7 @@ export const EDITOR_CSS = `
 * { box-sizing: border-box; }
 .bar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; padding: 8px 12px;
   background: var(--card-background-color, var(--primary-background-color)); border-bottom: 1px solid var(--divider-color);
-  position: sticky; top: 0; z-index: 2; }
+  position: sticky; top: var(--sw-sticky-top, 0px); z-index: 2; }
 .bar h1 { font-size: 18px; margin: 0; font-weight: 500; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 100%; }
 .bar .spacer { flex: 1; }
 .bar .status { font-size: 13px; color: var(--secondary-text-color); }
@@ -30,7 +30,7 @@ input:disabled, select:disabled, textarea:disabled { opacity: .8; }
 .split { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 12px; padding: 12px; align-items: start; }
 :host([narrow]) .split { grid-template-columns: minmax(0, 1fr); padding: 8px; }
 .form { display: flex; flex-direction: column; gap: 12px; min-width: 0; }
-.yaml-pane { position: sticky; top: 8px; display: flex; flex-direction: column; gap: 4px; min-width: 0; }
+.yaml-pane { position: sticky; top: calc(var(--sw-sticky-top, 0px) + var(--sw-bar-height, 0px) + 8px); display: flex; flex-direction: column; gap: 4px; min-width: 0; }
 :host([narrow]) .yaml-pane { position: static; }
 .pane-title { font-weight: 500; color: var(--secondary-text-color); }
 textarea.yaml { width: 100%; min-height: 70vh; resize: vertical; white-space: pre; tab-size: 2; }

@@ -33,9 +33,7 @@ from .const import (
 from .engine.errors import Problem
 from .runtime import get_coordinator
 from .sharing import api
-from .sharing.live import obs_scenes
-from .sharing.preview import Here, apply_import, preview
-from .sharing.secrets import secret_values
+from .sharing.preview import apply_import, preview
 from .sharing.share import (
     MAX_DOCUMENT_BYTES,
     MAX_SHARE_CHARS,
@@ -47,6 +45,7 @@ from .sharing.share import (
     to_yaml,
 )
 from .sharing.templates import instantiate, load_bundled
+from .sharing_here import async_here, here_of, known_secrets
 from .sharing_store import async_get_template_store
 
 FETCH_TIMEOUT = 15.0
@@ -160,40 +159,6 @@ async def _get(session: aiohttp.ClientSession, url: str) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
-def _here(hass: HomeAssistant) -> Here:
-    """What this Home Assistant has: workflow ids, connected services, actions, entities."""
-    coordinator = get_coordinator(hass)
-    registry = coordinator.registry
-    file_ids = {
-        s.definition.id for s in coordinator.sources if not s.stored and s.definition is not None
-    }
-    services: set[str] = set()
-    actions: set[str] = set()
-    for service in registry.services():
-        adapter = registry.get(service)
-        if adapter is None:
-            continue
-        if getattr(adapter, "connection", True) is not None:  # not a connection: always there
-            services.add(service)
-        actions.update(f"{service}.{action}" for action in adapter.actions())
-    for domain, names in hass.services.async_services().items():
-        actions.update(f"homeassistant.{domain}.{name}" for name in names)
-    return Here(
-        workflow_ids=set(coordinator.workflows) | set(coordinator.stored_documents),
-        file_ids=file_ids,
-        services=services,
-        actions=actions,
-        entities=set(hass.states.async_entity_ids()),
-    )
-
-
-async def async_here(hass: HomeAssistant) -> Here:
-    """`_here`, with the connected OBS's scenes (asked of OBS, bounded in time)."""
-    here = _here(hass)
-    here.obs_scenes = (await obs_scenes(get_coordinator(hass).registry)).scenes
-    return here
-
-
 async def async_save_as_template(
     hass: HomeAssistant,
     workflow_id: str,
@@ -223,17 +188,6 @@ async def async_save_as_template(
     except ValueError as err:
         raise _invalid([Problem("", str(err))], "template") from err
     return {"template_id": template_id, "template": made["summary"], "yaml": made["yaml"]}
-
-
-def _known_secrets(
-    hass: HomeAssistant, variables: dict[str, Any], marked: frozenset[str]
-) -> list[str]:
-    """The secret shared variables' values and every connection's credentials."""
-    known = secret_values(variables, marked)
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        known.extend(secret_values(dict(entry.data), []))
-        known.extend(secret_values(dict(entry.options), []))
-    return known
 
 
 def async_register_sharing_services(hass: HomeAssistant) -> None:
@@ -272,7 +226,7 @@ def async_register_sharing_services(hass: HomeAssistant) -> None:
         for workflow_id in ids:
             definition = coordinator.definition(workflow_id)
             documents.append({**dict(definition.raw), "id": definition.id})
-        known = _known_secrets(
+        known = known_secrets(
             hass, coordinator.entry.options.get(CONF_VARIABLES, {}), coordinator.secrets.marked
         )
         document, _ = share_document(
@@ -305,7 +259,7 @@ def async_register_sharing_services(hass: HomeAssistant) -> None:
             raise _invalid(problems)
         if call.data["preview"]:
             return {"preview": preview(shared, await async_here(hass))}
-        here = _here(hass)  # importing needs no OBS scenes: it does not wait for OBS
+        here = here_of(hass)  # importing needs no OBS scenes: it does not wait for OBS
         if shared.template is not None:
             raise _invalid([Problem("", "this is a template: use create_from_template")])
         documents, problems = apply_import(

@@ -33,7 +33,8 @@ from ..sharing.live import obs_scenes
 from ..sharing.preview import CHOICES, REMAP_KINDS, free_id
 from ..sharing.selectors import SELECTOR_KINDS
 from ..sharing.share import MAX_SHARE_CHARS, as_share_document, check_share, read_share_text
-from ..sharing_services import _here, _known_secrets, async_here, async_save_as_template
+from ..sharing_here import async_here, here_of, known_secrets
+from ..sharing_services import async_save_as_template
 from ..sharing_store import async_get_template_store
 from .ws_errors import send_error
 
@@ -288,7 +289,7 @@ async def ws_export(hass: HomeAssistant, connection: ActiveConnection, msg: dict
             send_error(connection, msg["id"], "unknown_workflow", err)
             return
         documents.append({**dict(definition.raw), "id": definition.id})
-    known = _known_secrets(
+    known = known_secrets(
         hass, coordinator.entry.options.get(CONF_VARIABLES, {}), coordinator.secrets.marked
     )
     made = await hass.async_add_executor_job(
@@ -344,7 +345,7 @@ async def ws_import(hass: HomeAssistant, connection: ActiveConnection, msg: dict
         send_error(connection, msg["id"], *_no_source())
         return
     coordinator = get_coordinator(hass)
-    here = _here(hass)  # importing needs no OBS scenes: it does not wait for OBS
+    here = here_of(hass)  # importing needs no OBS scenes: it does not wait for OBS
     made = await hass.async_add_executor_job(
         lambda: api.import_documents(
             _text(msg),

@@ -17,8 +17,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 
 # Home Assistant 2025.10 and later serialise on the event loop unless told the data is safe
-# to read from another thread; ours is (fresh snapshots nobody changes), so it is told.
-_OFF_LOOP: dict[str, Any] = (
+# to read from another thread; a store whose data nobody changes once given (fresh snapshots,
+# copy on write) passes this to `Store` to say so.
+OFF_LOOP: dict[str, Any] = (
     {"serialize_in_event_loop": False}
     if "serialize_in_event_loop" in inspect.signature(Store.__init__).parameters
     else {}
@@ -46,7 +47,7 @@ class CheckedStore[T: Mapping[str, Any] | Sequence[Any]](Store[T]):
         *,
         encoder: type[json.JSONEncoder] | None = None,
     ) -> None:
-        super().__init__(hass, version, key, encoder=encoder, **_OFF_LOOP)
+        super().__init__(hass, version, key, encoder=encoder, **OFF_LOOP)
         self._failure: BaseException | None = None
 
     async def _async_write_data(self, *args: Any) -> None:

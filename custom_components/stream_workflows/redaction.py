@@ -73,6 +73,13 @@ class Secrets:
         ordered = sorted(values, key=len, reverse=True)  # the longest first: no partial leftovers
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
+    def frozen(self) -> Secrets:
+        """A copy that keeps today's secrets when these are updated: what is redacted later
+        (a finished run's record, made when it is read or saved) is what was secret then."""
+        copy = Secrets()
+        copy._pattern, copy.marked = self._pattern, self.marked
+        return copy
+
     def is_secret_path(self, path: str) -> bool:
         """Whether the shared variable at dotted `path` is secret (marked, or by its name)."""
         if path in self.marked or any(path.startswith(f"{name}.") for name in self.marked):

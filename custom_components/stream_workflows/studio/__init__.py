@@ -12,7 +12,7 @@ from ..engine.run import Run, RunChange
 from .data import STUDIO, StudioData
 from .describe_ws import async_register_describe_commands
 from .panel import async_register_frontend, async_unregister_frontend
-from .run_history import record_of
+from .run_record import FinishedRun
 from .sharing_ws import async_register_sharing_commands
 from .websocket_api import async_register_commands
 
@@ -62,7 +62,7 @@ async def async_setup_studio(
                 listener(run, change, error)
         if change is RunChange.FINISHED:
             calls = coordinator.rehearsal_calls(run)
-            studio.history.add(record_of(run, calls, coordinator.secrets.redact_data))
+            studio.history.add(FinishedRun.of(run, calls, coordinator.secrets.frozen().redact_data))
 
     removers = [coordinator.async_add_run_listener(run_changed, TOLD)]
     removers.append(coordinator.async_add_workflows_listener(studio.watch_documents(coordinator)))

@@ -1,156 +1,55 @@
 """The last runs of each workflow (the Studio's traces), kept across restarts in a Store.
 
-A record is made when a run finishes, from the run's own history entries; it is saved with a
-delay, so no transition waits on the disk. Secret shared variables are redacted before a
-record is kept. Bounded: `MAX_RUNS` per workflow and about `MAX_TOTAL_BYTES` in all.
+A run that finishes is kept as a `FinishedRun` (run_record.py); its record is made when the
+Studio reads it, or when the history is saved (with a delay, in the executor thread: no
+transition waits on the disk or on the record). Bounded: `MAX_RUNS` per workflow and about
+`MAX_TOTAL_BYTES` in all.
+
+What a save reads from another thread is never changed: every change makes new lists and a
+new mapping of them (copy on write), and the records are made from values that do not change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
 
-from ..engine import Run
+from ..checked_store import OFF_LOOP
+from .run_record import FinishedRun, summary_of
 
 MAX_RUNS = 20
 MAX_TOTAL_BYTES = 1024 * 1024
-MAX_VALUE_BYTES = 2048
-"""Rendered parameters or a result larger than this is kept as a note, not as is."""
 STORAGE_KEY = "stream_workflows.studio_runs"
 SAVE_DELAY = 5.0
 
-type RedactData = Callable[[Any], Any]
+type Kept = dict[str, Any] | FinishedRun
+"""A record made (loaded, or read since), or a finished run whose record is made on demand."""
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+def _run_id(kept: Kept) -> str:
+    return kept.run_id if isinstance(kept, FinishedRun) else str(kept["run_id"])
 
 
-def _bounded(value: Any) -> Any:
-    try:
-        size = len(json_bytes(value))
-    except TypeError:
-        return repr(value)[:200]
-    if size > MAX_VALUE_BYTES:
-        return {"too_large": f"{size} bytes"}
-    return value
+def _started(kept: Kept) -> str:
+    if isinstance(kept, FinishedRun):
+        return kept.started_at.isoformat() if kept.started_at else ""
+    return str(kept.get("started_at"))
 
 
-def trigger_kind(run: Run) -> dict[str, Any]:
-    """How a run was started: restore, rehearsal, deck, dashboard, trigger or service."""
-    if any(event == "run_restored" for _at, event, _step, _details in run.history):
-        return {"kind": "restore"}
-    trigger = run.trigger or {}
-    source = trigger.get("source")
-    if source in ("deck", "dashboard"):
-        return {"kind": source}
-    if run.rehearsal:
-        return {"kind": "rehearsal"}
-    if source is not None:  # the run action's `source`: panel, automation, voice
-        return {"kind": "service", "detail": str(source)[:100]}
-    if trigger:
-        detail = trigger.get("platform") or trigger.get("trigger") or trigger.get("id")
-        return {"kind": "trigger", **({"detail": str(detail)[:100]} if detail else {})}
-    return {"kind": "service"}
-
-
-def steps_of(run: Run, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per step entered, from the run's history entries (rendered parameters of a
-    rehearsal from the calls it recorded; of a real run, the definition's parameters)."""
-    rendered = {call["step"]: call.get("params") for call in calls}
-    steps: dict[str, dict[str, Any]] = {}
-    order: list[dict[str, Any]] = []
-    for at, event, step, entry_details in run.history:
-        if step is None:
-            continue
-        details = entry_details or {}
-        entry = steps.get(step)
-        if event == "step_entered" or entry is None:
-            entry = {
-                "step": step,
-                "outcome": None,
-                "started_at": at.isoformat(),
-                "finished_at": None,
-                "duration_ms": None,
-                "params": None,
-                "result": None,
-                "retries": 0,
-                "error": None,
-            }
-            steps[step] = entry
-            order.append(entry)
-            if event == "step_entered":
-                continue
-        if event == "step_left":
-            entry["outcome"] = details.get("outcome")
-            entry["finished_at"] = at.isoformat()
-        elif event == "step_skipped":
-            entry["outcome"] = "skipped"
-        elif event == "action_retried":
-            entry["retries"] += 1
-        elif event in ("action_succeeded", "action_failed"):
-            if "duration" in details:
-                entry["duration_ms"] = round(float(details["duration"]) * 1000, 3)
-            if event == "action_failed":
-                entry["error"] = {"type": details.get("type"), "message": details.get("message")}
-    for entry in order:
-        step = str(entry["step"])
-        spec = _step_def(run, step)
-        if step in rendered:
-            entry["params"] = _bounded(rendered[step])
-        elif spec is not None and spec.action is not None:
-            entry["params"] = _bounded(dict(spec.action.params))
-        if step in run.results:
-            entry["result"] = _bounded(run.results[step])
-    return order
-
-
-def _step_def(run: Run, step_id: str) -> Any:
-    for step in run.definition.top_steps:
-        if step.id == step_id:
-            return step
-        for branch in step.branches:
-            for inner in branch:
-                if inner.id == step_id:
-                    return inner
-    return None
-
-
-def record_of(run: Run, calls: list[dict[str, Any]], redact: RedactData) -> dict[str, Any]:
-    """The full record of a run (what `run_detail` answers), secrets redacted."""
-    record = {
-        "run_id": run.run_id,
-        "workflow_id": run.definition.id,
-        "status": run.status.value,
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
-        "trigger": trigger_kind(run),
-        "rehearsal": run.rehearsal,
-        "path": list(run.path),
-        "steps": steps_of(run, calls),
-        "error": run.error.as_dict() if run.error else None,
-        "errors": [error.as_dict() for error in run.errors],
-    }
-    redacted: dict[str, Any] = redact(record)
-    return redacted
-
-
-def summary_of(record: dict[str, Any]) -> dict[str, Any]:
-    keys = ("run_id", "status", "started_at", "finished_at", "path", "trigger", "rehearsal")
-    return {**{key: record.get(key) for key in keys}, "error": record.get("error")}
+def _record(kept: Kept) -> dict[str, Any]:
+    return kept.record() if isinstance(kept, FinishedRun) else kept
 
 
 class RunHistory:
-    """Records of the last runs, newest first per workflow."""
+    """The last runs, newest first per workflow."""
 
     def __init__(self, hass: HomeAssistant) -> None:
-        self._store: Store[dict[str, Any]] = Store(hass, 1, STORAGE_KEY)
-        self._runs: dict[str, list[dict[str, Any]]] = {}
+        # Read from the executor thread: nothing it is given changes (module docstring).
+        self._store: Store[dict[str, Any]] = Store(hass, 1, STORAGE_KEY, **OFF_LOOP)
+        self._runs: dict[str, list[Kept]] = {}
         self._sizes: dict[str, int] = {}
 
     async def async_load(self) -> None:
@@ -159,38 +58,72 @@ class RunHistory:
             self._runs = stored["runs"]
             for records in self._runs.values():
                 for record in records:
-                    self._sizes[record["run_id"]] = len(json_bytes(record))
+                    self._sizes[_run_id(record)] = len(json_bytes(record))
 
-    def add(self, record: dict[str, Any]) -> None:
-        records = self._runs.setdefault(record["workflow_id"], [])
-        records[:] = [kept for kept in records if kept["run_id"] != record["run_id"]]
-        records.insert(0, record)
-        self._sizes[record["run_id"]] = len(json_bytes(record))
-        for dropped in records[MAX_RUNS:]:
-            self._sizes.pop(dropped["run_id"], None)
-        del records[MAX_RUNS:]
-        while sum(self._sizes.values()) > MAX_TOTAL_BYTES and self._drop_oldest():
+    def add(self, finished: FinishedRun) -> None:
+        """Keep a run that finished (its record is made when it is read or saved)."""
+        run_id = finished.run_id
+        kept = [
+            finished,
+            *(k for k in self._runs.get(finished.workflow_id, ()) if _run_id(k) != run_id),
+        ]
+        self._sizes[run_id] = finished.size
+        for dropped in kept[MAX_RUNS:]:
+            self._sizes.pop(_run_id(dropped), None)
+        runs = {**self._runs, finished.workflow_id: kept[:MAX_RUNS]}
+        while sum(self._sizes.values()) > MAX_TOTAL_BYTES and self._drop_oldest(runs):
             pass
-        self._store.async_delay_save(lambda: {"runs": self._runs}, SAVE_DELAY)
+        self._runs = runs
+        self._store.async_delay_save(self._to_save, SAVE_DELAY)
 
-    def _drop_oldest(self) -> bool:
-        candidates = [records for records in self._runs.values() if records]
+    def _drop_oldest(self, runs: dict[str, list[Kept]]) -> bool:
+        """Drop the oldest record of all from `runs` (not yet published: its lists may be)."""
+        candidates = [workflow_id for workflow_id, kept in runs.items() if kept]
         if not candidates:
             return False
-        records = min(candidates, key=lambda kept: str(kept[-1].get("started_at")))
-        self._sizes.pop(records.pop()["run_id"], None)
+        oldest = min(candidates, key=lambda workflow_id: _started(runs[workflow_id][-1]))
+        *rest, dropped = runs[oldest]
+        runs[oldest] = rest
+        self._sizes.pop(_run_id(dropped), None)
         return True
 
+    def _to_save(self) -> dict[str, Any]:
+        """What is written (in the executor thread on Home Assistant 2025.4): made from the
+        mapping published last, which nothing changes."""
+        runs = self._runs
+        return {
+            "runs": {workflow_id: [_record(k) for k in kept] for workflow_id, kept in runs.items()}
+        }
+
+    def summaries(self, workflow_id: str) -> list[dict[str, Any]]:
+        """The runs' summaries (the runs list), newest first, without making their records."""
+        return [
+            k.summary() if isinstance(k, FinishedRun) else summary_of(k)
+            for k in self._runs.get(workflow_id, ())
+        ]
+
     def runs(self, workflow_id: str) -> list[dict[str, Any]]:
-        return list(self._runs.get(workflow_id, []))
+        """The runs' full records, newest first."""
+        return [self._made(workflow_id, k) for k in self._runs.get(workflow_id, ())]
 
     def get(self, run_id: str) -> dict[str, Any] | None:
-        for records in self._runs.values():
-            for record in records:
-                if record["run_id"] == run_id:
-                    return record
+        for workflow_id, kept in self._runs.items():
+            for k in kept:
+                if _run_id(k) == run_id:
+                    return self._made(workflow_id, k)
         return None
+
+    def _made(self, workflow_id: str, kept: Kept) -> dict[str, Any]:
+        """`kept`'s record; one made now replaces its run (in new lists: copy on write)."""
+        if not isinstance(kept, FinishedRun):
+            return kept
+        record = kept.record()
+        self._runs = {
+            **self._runs,
+            workflow_id: [record if k is kept else k for k in self._runs[workflow_id]],
+        }
+        return record
 
     async def async_flush(self) -> None:
         """Write what is pending now (tests, and unload)."""
-        await self._store.async_save({"runs": self._runs})
+        await self._store.async_save(self._to_save())

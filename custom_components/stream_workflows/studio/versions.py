@@ -10,6 +10,8 @@ from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from ..checked_store import OFF_LOOP
+
 _LOGGER = logging.getLogger(__name__)
 
 MAX_VERSIONS = 20
@@ -37,7 +39,8 @@ class VersionHistory:
     """Old documents of each stored workflow, newest last, numbered from 1."""
 
     def __init__(self, hass: HomeAssistant) -> None:
-        self._store: Store[dict[str, Any]] = Store(hass, 1, STORAGE_KEY)
+        # Read from the executor thread: what it is given is never changed (see `record`).
+        self._store: Store[dict[str, Any]] = Store(hass, 1, STORAGE_KEY, **OFF_LOOP)
         self._data: dict[str, list[dict[str, Any]]] = {}
 
     async def async_load(self) -> None:
@@ -54,21 +57,26 @@ class VersionHistory:
         except (TypeError, ValueError):
             _LOGGER.warning("Version of %s not kept: it cannot be written as JSON", workflow_id)
             return None
-        versions = self._data.pop(workflow_id, [])
+        versions = self._data.get(workflow_id, [])
         number = versions[-1]["version"] + 1 if versions else 1
-        versions.append(
-            {
-                "version": number,
-                "saved_at": dt_util.utcnow().isoformat(),
-                "summary": summary(document),
-                "document": document,
-            }
-        )
-        self._data[workflow_id] = versions[-MAX_VERSIONS:]
-        while len(self._data) > MAX_WORKFLOWS:
-            del self._data[next(iter(self._data))]
-        self._store.async_delay_save(lambda: {"workflows": self._data}, SAVE_DELAY)
+        newest = {
+            "version": number,
+            "saved_at": dt_util.utcnow().isoformat(),
+            "summary": summary(document),
+            "document": document,
+        }
+        # A new mapping and a new list (copy on write): a save being written in the executor
+        # thread reads the ones published before, which nothing changes.
+        data = {key: value for key, value in self._data.items() if key != workflow_id}
+        data[workflow_id] = [*versions, newest][-MAX_VERSIONS:]  # the newest saved last
+        while len(data) > MAX_WORKFLOWS:
+            del data[next(iter(data))]
+        self._data = data
+        self._store.async_delay_save(self._to_save, SAVE_DELAY)
         return number
+
+    def _to_save(self) -> dict[str, Any]:
+        return {"workflows": self._data}
 
     def versions(self, workflow_id: str) -> list[dict[str, Any]]:
         """Newest first, without their documents."""

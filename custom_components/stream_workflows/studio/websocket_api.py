@@ -34,7 +34,7 @@ from ..stored_workflows import check_document, refuse_oversized
 from .catalog import build_catalog
 from .data import STUDIO, StudioData, live_of
 from .graph import build_graph
-from .run_history import record_of, summary_of
+from .run_record import record_of, summary_of
 from .ws_errors import send_error
 
 MAX_ID = 100
@@ -120,7 +120,7 @@ def _list_entry(
         )
     elif (view := coordinator.views.get(workflow_id)) is not None:
         entry["status"], entry["state"] = view.status, view.state
-    runs = studio.history.runs(workflow_id)
+    runs = studio.history.summaries(workflow_id)
     entry["last_run"] = (
         {key: runs[0].get(key) for key in ("run_id", "status", "started_at", "finished_at")}
         | {"outcome": runs[0].get("status")}
@@ -435,9 +435,9 @@ def ws_runs(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, An
             runs.append(summary_of(record_of(run, coordinator.rehearsal_calls(run), redact)))
     seen = {run["run_id"] for run in runs}
     runs.extend(
-        summary_of(record)
-        for record in hass.data[STUDIO].history.runs(workflow_id)
-        if record["run_id"] not in seen
+        summary
+        for summary in hass.data[STUDIO].history.summaries(workflow_id)
+        if summary["run_id"] not in seen
     )
     connection.send_result(msg["id"], {"runs": runs})
 

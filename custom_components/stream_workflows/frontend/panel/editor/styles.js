@@ -7,6 +7,12 @@ export const EDITOR_CSS = `
   position: sticky; top: var(--sw-sticky-top, 0px); z-index: 2; }
 .bar h1 { font-size: 18px; margin: 0; font-weight: 500; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 100%; }
 .bar .spacer { flex: 1; }
+/* A phone: the name and its badge on one row, the status beside the buttons below it, so the
+   bar that sticks takes two rows of the screen rather than three. */
+:host([narrow]) .bar { padding: 6px 8px; row-gap: 4px; }
+:host([narrow]) .bar h1 { flex: 1 1 calc(100% - 100px); font-size: 16px; }
+:host([narrow]) .bar .spacer { display: none; }
+:host([narrow]) .bar .status { flex: 1 1 120px; min-width: 0; font-size: 12px; }
 .bar .status { font-size: 13px; color: var(--secondary-text-color); }
 .bar .status.bad { color: var(--error-color, #db4437); }
 .bar .status.ok { color: var(--success-color, #43a047); }

@@ -63,14 +63,20 @@ def trigger_kind(
     return {"kind": "service"}
 
 
-def _step_params(definition: WorkflowDefinition) -> dict[str, Any]:
-    """Each step's parameters as the definition writes them, by step id."""
-    params: dict[str, Any] = {}
-    for step in definition.top_steps:
-        for spec in (step, *(inner for branch in step.branches for inner in branch)):
-            if spec.action is not None:
-                params.setdefault(spec.id, dict(spec.action.params))
-    return params
+def _written_params(
+    definition: WorkflowDefinition, history: tuple[Entry, ...]
+) -> dict[str, Mapping[str, Any]]:
+    """The parameters, as the definition writes them, of each step the history names (the
+    definition itself is not kept: a workflow reloaded since would stay in memory)."""
+    entered = {step for _at, _event, step, _details in history if step is not None}
+    if not entered:
+        return {}
+    steps = definition.all_steps()
+    return {
+        step_id: spec.action.params
+        for step_id in entered
+        if (spec := steps.get(step_id)) is not None and spec.action is not None
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +92,7 @@ class FinishedRun:
     rehearsal: bool
     path: tuple[str, ...]
     history: tuple[Entry, ...]
-    definition: WorkflowDefinition
+    written: dict[str, Mapping[str, Any]]  # the definition's parameters, by step
     rendered: dict[str, Any]  # a rehearsal's rendered parameters, bounded, by step
     results: dict[str, Any]  # bounded, by step
     error: dict[str, Any] | None
@@ -118,7 +124,7 @@ class FinishedRun:
             rehearsal=run.rehearsal,
             path=tuple(run.path),
             history=history,
-            definition=run.definition,
+            written=_written_params(run.definition, history),
             rendered=rendered,
             results=results,
             error=run.error.as_dict() if run.error else None,
@@ -198,13 +204,12 @@ class FinishedRun:
                         "type": details.get("type"),
                         "message": details.get("message"),
                     }
-        written = _step_params(self.definition)
         for entry in order:
             step = str(entry["step"])
             if step in self.rendered:
                 entry["params"] = self.rendered[step]
-            elif step in written:
-                entry["params"] = _bounded(written[step])[0]
+            elif step in self.written:
+                entry["params"] = _bounded(dict(self.written[step]))[0]
             if step in self.results:
                 entry["result"] = self.results[step]
         return order

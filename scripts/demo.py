@@ -403,6 +403,27 @@ def start_replay_buffer(port: int) -> None:
         client.disconnect()
 
 
+def obs_answers(port: int, within: float) -> bool:
+    """Whether OBS's websocket answers a request within `within` seconds: its process can be
+    up a moment before the websocket server is, most on a busy machine."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            client = obsws_python.ReqClient(
+                host="127.0.0.1", port=port, password=OBS_PASSWORD, timeout=5
+            )
+        except Exception:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.5)
+            continue
+        try:
+            client.get_version()
+            return True
+        finally:
+            client.disconnect()
+
+
 def deck_file(config: Path, url: str) -> Path:
     """The example deck, pointed at this Home Assistant."""
     layout = yaml.safe_load(DECK_FILE.read_text())
@@ -491,7 +512,9 @@ class Demo:
             core["entry_id"], {"config": {"discord_channel_id": WEBHOOK_CHANNEL}}
         )
         if self.obs is not None:
-            if await asyncio.to_thread(_exit_code, self.obs, 90) != 0:
+            if await asyncio.to_thread(_exit_code, self.obs, 90) != 0 or not (
+                await asyncio.to_thread(obs_answers, self.args.obs_port, 30)
+            ):
                 say("  The headless OBS did not start (see config/obs/); OBS steps will fail.")
                 self.obs = None
             else:

@@ -4,6 +4,7 @@ counts them, so the entry and byte bounds hold; users' texts still go through `a
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,3 +56,50 @@ def test_texts_added_are_still_redacted_and_shortened() -> None:
     assert len(log["message"]) == MAX_TEXT
     assert log["message"].endswith("…")
     assert failed["message"] == "**REDACTED**"
+
+
+def _eager(limit: int, max_bytes: int, sizes: list[int]) -> tuple[list[int], int]:
+    """The rule the history keeps, applied after every entry: the indexes kept, and how
+    many were dropped (the oldest go while more than one is kept and a bound is passed)."""
+    kept: list[int] = []
+    total = dropped = 0
+    for index, size in enumerate(sizes):
+        kept.append(index)
+        total += size
+        while len(kept) > 1 and (len(kept) > limit or total > max_bytes):
+            total -= sizes[kept.pop(0)]
+            dropped += 1
+    return kept, dropped
+
+
+@pytest.mark.parametrize("read_often", [True, False])
+@pytest.mark.parametrize(
+    ("limit", "max_bytes"), [(1, 4_096), (7, 10_000), (500, 4_096), (50, 300), (20, 0)]
+)
+def test_deferred_dropping_reads_as_dropping_at_once(
+    limit: int, max_bytes: int, read_often: bool
+) -> None:
+    """Entries are dropped in cuts, but every read (length, entries, size, dropped) shows
+    what dropping after each entry would: checked against that rule."""
+    rng = random.Random(limit * 31 + max_bytes)
+    history = History(limit, max_bytes=max_bytes)
+    sizes: list[int] = []
+    steps: list[str] = []
+    for index in range(700):
+        step = f"{index}-" + "s" * rng.randint(1, 120)
+        alone = History(10_000, max_bytes=10**9)  # the entry's own size, as counted
+        if rng.random() < 0.2:
+            details = {"message": "m" * rng.randint(0, 2 * MAX_TEXT)}
+            history.add(AT, "log", step, details)
+            alone.add(AT, "log", step, details)
+        else:
+            history.note(AT, "step_entered", step, {"attempt": index})
+            alone.note(AT, "step_entered", step, {"attempt": index})
+        sizes.append(alone.size)
+        steps.append(step)
+        if (read_often and rng.random() < 0.3) or index == 699:
+            kept, dropped = _eager(limit, max_bytes, sizes)
+            assert [entry[2] for entry in history] == [steps[i] for i in kept]
+            assert len(history) == len(kept)
+            assert history.dropped == dropped
+            assert history.size == sum(sizes[i] for i in kept)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 # (time, event, step, details, size); details is None or a small dict. Tuples keep the hot path
@@ -17,6 +19,7 @@ MAX_BYTES = 4 * 1024
 MAX_TEXT = 300
 """Longest text kept in one entry's details (error and log messages); longer is shortened."""
 _ENTRY_OVERHEAD = 48  # the time and the keys of one entry as JSON, about
+_MARK = itemgetter(4)  # an entry's mark: the bytes of every entry added up to it, kept last
 
 type Redact = Callable[[str], str]
 
@@ -50,18 +53,34 @@ def _sized(
     return (details if cleaned is None else cleaned), size
 
 
+def note_size(event: str, step: str | None, details: dict[str, str | int | float] | None) -> int:
+    """The size `History.note` counts for an entry: for callers that work it out once."""
+    size = _ENTRY_OVERHEAD + len(event) + (len(step) if step is not None else 0)
+    if details:
+        for key, value in details.items():
+            size += len(key) + (len(value) + 6 if type(value) is str else 12)
+    return size
+
+
 class History:
     """Entries in the order they happened; the oldest are dropped past `limit` entries or
-    `max_bytes` of JSON, and counted."""
+    `max_bytes` of JSON, and counted.
+
+    Dropping is deferred: entries pile up to a slack above the limits and the oldest go in
+    one cut, and every read cuts first. What a reader sees is the same as if each addition
+    had dropped at once (the entries kept are the newest that fit either way); a transition
+    then costs an append, not a pop from the front."""
 
     __slots__ = (
-        "_added",
-        "_bytes",
+        "_base",
+        "_cut_bytes",
+        "_cut_count",
         "_dropped",
         "_entries",
         "_limit",
         "_max_bytes",
         "_redact",
+        "_total",
     )
 
     def __init__(
@@ -71,26 +90,32 @@ class History:
         *,
         max_bytes: int = MAX_BYTES,
     ) -> None:
-        # Each entry with its size last, in a list: a deque takes half a kilobyte even when
-        # nearly empty, and thousands of runs may be parked; dropping the oldest of a few
-        # hundred entries from a list's front costs next to nothing.
+        # Each entry with its mark last, in a list: a deque takes half a kilobyte even when
+        # nearly empty, and thousands of runs may be parked. Marks grow with every entry,
+        # so the oldest entries to drop are found by bisection, and the size kept is
+        # `_total - _base` (the bytes of every entry added, less those dropped).
         self._entries: list[tuple[datetime, str, str | None, dict[str, Any] | None, int]] = []
         self._limit = max(1, limit)
         self._max_bytes = max_bytes
+        # Past these, the oldest entries are cut (about a quarter more than the limits).
+        self._cut_count = self._limit + max(16, self._limit // 4)
+        self._cut_bytes = max_bytes + max(1024, max_bytes // 4)
         self._redact = redact
-        self._bytes = 0
-        self._added = 0
+        self._total = 0
+        self._base = 0
         self._dropped = 0
 
     @property
     def dropped(self) -> int:
         """How many of the oldest entries were dropped to keep within the limits."""
+        self._settle()
         return self._dropped
 
     @property
     def size(self) -> int:
         """About how many bytes the entries take as JSON."""
-        return self._bytes
+        self._settle()
+        return self._total - self._base
 
     def add(
         self,
@@ -100,9 +125,7 @@ class History:
         details: dict[str, Any] | None = None,
     ) -> None:
         details, size = _sized(details, self._redact)
-        self._append(
-            at, event, step, details, size + _ENTRY_OVERHEAD + len(event) + len(step or "")
-        )
+        self.noted(at, event, step, details, size + _ENTRY_OVERHEAD + len(event) + len(step or ""))
 
     def note(
         self,
@@ -111,29 +134,13 @@ class History:
         step: str | None = None,
         details: dict[str, str | int | float] | None = None,
     ) -> None:
-        """`add` for the engine's own entries, the fast path of every transition: the
-        details hold only names the definition's checks bound (step ids, services, actions,
-        outcomes, statuses) and numbers, so nothing is redacted or shortened; the size is
-        still counted, so the byte bound holds. A user's text (a message, an error) goes
-        through `add`."""
-        size = _ENTRY_OVERHEAD + len(event) + (len(step) if step is not None else 0)
-        if details:
-            for key, value in details.items():
-                size += len(key) + (len(value) + 6 if type(value) is str else 12)
-        else:
-            details = None
-        # `_append`, inlined: four of these on every transition, most of them past the limit
-        self._added += 1
-        entries = self._entries
-        entries.append((at, event, step, details, size))
-        self._bytes += size
-        count = len(entries)
-        while count > 1 and (count > self._limit or self._bytes > self._max_bytes):
-            self._bytes -= entries.pop(0)[4]
-            self._dropped += 1
-            count -= 1
+        """`add` for the engine's own entries: the details hold only names the definition's
+        checks bound (step ids, services, actions, outcomes, statuses) and numbers, so
+        nothing is redacted or shortened; the size is still counted, so the byte bound
+        holds. A user's text (a message, an error) goes through `add`."""
+        self.noted(at, event, step, details or None, note_size(event, step, details))
 
-    def _append(
+    def noted(
         self,
         at: datetime,
         event: str,
@@ -141,24 +148,46 @@ class History:
         details: dict[str, Any] | None,
         size: int,
     ) -> None:
-        self._added += 1
+        """`note` with its size worked out already (`note_size`): the path of every
+        transition. `details` is kept as it is and must not change afterwards."""
         entries = self._entries
-        entries.append((at, event, step, details, size))
-        self._bytes += size
+        total = self._total = self._total + size
+        entries.append((at, event, step, details, total))
+        if total - self._base > self._cut_bytes or len(entries) > self._cut_count:
+            self._cut()
+
+    def _settle(self) -> None:
+        if self._total - self._base > self._max_bytes or len(self._entries) > self._limit:
+            self._cut()
+
+    def _cut(self) -> None:
+        """Drop the oldest entries until the rest fit (one is always kept)."""
+        entries = self._entries
         count = len(entries)
-        while count > 1 and (count > self._limit or self._bytes > self._max_bytes):
-            self._bytes -= entries.pop(0)[4]
-            self._dropped += 1
-            count -= 1
+        cut = count - self._limit
+        # Kept bytes are `_total` less the mark of the last entry dropped: drop up to the
+        # first entry whose mark reaches `target`.
+        target = self._total - self._max_bytes
+        if target > self._base:
+            cut = max(cut, bisect_left(entries, target, key=_MARK) + 1)
+        cut = min(cut, count - 1)
+        if cut <= 0:
+            return
+        self._base = entries[cut - 1][4]
+        del entries[:cut]
+        self._dropped += cut
 
     def __len__(self) -> int:
+        self._settle()
         return len(self._entries)
 
     def __iter__(self) -> Iterator[Entry]:
+        self._settle()
         return ((at, event, step, details) for at, event, step, details, _ in self._entries)
 
     def as_dicts(self) -> list[dict[str, Any]]:
         """JSON-ready entries: `{"at": iso time, "event": ..., "step": ..., **details}`."""
+        self._settle()
         result: list[dict[str, Any]] = []
         for at, event, step, details, _ in self._entries:
             entry: dict[str, Any] = {"at": at.isoformat(), "event": event}
@@ -190,8 +219,6 @@ class History:
             # (restoring a thousand runs reads a lot of them).
             cleaned, size = _sized(details, None) if details else (None, 0)
             at = datetime.fromisoformat(entry["at"])
-            history._append(
-                at, event, step, cleaned, size + overhead + len(event) + len(step or "")
-            )
+            history.noted(at, event, step, cleaned, size + overhead + len(event) + len(step or ""))
         history._dropped += dropped
         return history

@@ -8,7 +8,7 @@ before a run (static values) and again after `${...}` rendering (templated value
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -89,8 +89,9 @@ class Adapter(ABC):
         return f"unknown action '{action}' for service '{self.service}' (known: {known})"
 
     @abstractmethod
-    async def execute(self, action: str, params: Mapping[str, Any], ctx: ActionContext) -> Any:
-        """Do the action and return its result (JSON-like). Raise `ActionError` on failure."""
+    def execute(self, action: str, params: Mapping[str, Any], ctx: ActionContext) -> Awaitable[Any]:
+        """Do the action and return its result (JSON-like). Raise `ActionError` on failure.
+        Usually a coroutine; an adapter may hand back its handler's awaitable instead."""
 
 
 class AdapterRegistry:
@@ -98,12 +99,15 @@ class AdapterRegistry:
 
     def __init__(self, adapters: list[Adapter] | None = None) -> None:
         self._adapters: dict[str, Adapter] = {}
+        self.version = 0
+        """Counts the adapters added or replaced: what was worked out from them is stale."""
         for adapter in adapters or []:
             self.add(adapter)
 
     def add(self, adapter: Adapter) -> None:
         """Add or replace the adapter of `adapter.service`."""
         self._adapters[adapter.service] = adapter
+        self.version += 1
 
     def get(self, service: str) -> Adapter | None:
         return self._adapters.get(service)

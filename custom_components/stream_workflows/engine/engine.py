@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from .adapter import ActionSpec, AdapterRegistry
+from .adapter import AdapterRegistry
 from .clock import Clock, RealClock
 from .conditions import TemplateEvaluator
 from .errors import InputError, RunRejectedError
@@ -17,6 +17,7 @@ from .events import EventHub, LocalEventHub
 from .inputs import type_problem
 from .limits import LimitError, measure
 from .model import ActionDef, RunMode, WorkflowDefinition
+from .prepared import PreparedAction, PreparedActions
 from .run import RehearsalPlan, Run, RunListener, RunStatus
 
 
@@ -42,7 +43,6 @@ class WorkflowEngine:
         max_history: int = 500,
         eager_start: bool = False,
     ) -> None:
-        self.registry = registry
         self.clock: Clock = clock or RealClock()
         self.events: EventHub = events or LocalEventHub()
         self.listener = listener
@@ -55,10 +55,10 @@ class WorkflowEngine:
         # Eager runs execute up to their first real wait inside `start()`, so a host sees
         # the first state entered in the same turn of the loop (Home Assistant uses this).
         self.eager_start = eager_start
+        self._prepared = PreparedActions(registry)
         self._rng = rng or random.Random()
         self._runs: dict[str, Run] = {}
         self._queues: dict[str, deque[Run]] = {}
-        self._static: dict[int, tuple[ActionDef, Mapping[str, Any]]] = {}
         self._base: dict[str, tuple[WorkflowDefinition, dict[str, Any], dict[str, Any]]] = {}
 
     # -- runs ---------------------------------------------------------------------------
@@ -231,14 +231,13 @@ class WorkflowEngine:
 
     # -- helpers for runs ---------------------------------------------------------------
 
-    def static_params(self, action: ActionDef, spec: ActionSpec) -> Mapping[str, Any]:
-        """Validated parameters of an action without `${...}`, computed once."""
-        cached = self._static.get(id(action))
-        if cached is not None and cached[0] is action:
-            return cached[1]
-        params: Mapping[str, Any] = spec.params(dict(action.params))
-        self._static[id(action)] = (action, params)
-        return params
+    @property
+    def registry(self) -> AdapterRegistry:
+        return self._prepared.registry
+
+    def prepared(self, action: ActionDef) -> PreparedAction:
+        """`action` ready to call (worked out once per action and registry)."""
+        return self._prepared.get(action)
 
     def random(self) -> float:
         """A fraction in [0, 1) for retry jitter (seeded in tests)."""

@@ -10,13 +10,13 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from .adapter import ActionSpec, AdapterRegistry
 from .built_ins import RunFacts
 from .clock import Clock
 from .conditions import TemplateEvaluator
 from .events import EventHub
 from .history import Redact
 from .model import ActionDef, WorkflowDefinition
+from .prepared import PreparedAction
 from .run_types import RunChange
 
 
@@ -24,14 +24,12 @@ class StepHost(Protocol):
     """What one step needs of the host: the services it calls and shared helpers."""
 
     @property
-    def registry(self) -> AdapterRegistry: ...
-    @property
     def events(self) -> EventHub: ...
     @property
     def templates(self) -> TemplateEvaluator | None: ...
 
-    def static_params(self, action: ActionDef, spec: ActionSpec) -> Mapping[str, Any]:
-        """Validated parameters of an action without `${...}` (worked out once)."""
+    def prepared(self, action: ActionDef) -> PreparedAction:
+        """`action` ready to call; ActionError (`unknown_action`) when nothing offers it."""
 
     def random(self) -> float:
         """A fraction in [0, 1) for retry jitter."""

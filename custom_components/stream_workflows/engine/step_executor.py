@@ -13,11 +13,13 @@ from typing import Any
 
 import voluptuous as vol
 
-from .adapter import ActionSpec, Adapter, humanize_invalid
+from .adapter import Adapter, humanize_invalid
 from .clock import Clock
 from .errors import ActionError, ActionTimeoutError, TemplateError
 from .events import EventHub
+from .history import note_size
 from .model import ActionDef, Condition, InterruptedAction, Outcome, Step
+from .prepared import PreparedAction
 from .run_host import RunControl, RunHost
 from .run_state import ActiveStep, RunState
 from .run_types import (
@@ -32,6 +34,13 @@ from .template import render
 from .waits import checked_seconds, pausable_sleep
 
 _LOGGER = logging.getLogger(__name__)
+# The sizes the history counts for the entries of every transition, worked out once.
+_ENTERED = note_size("step_entered", None, None)
+_SUCCEEDED = note_size("action_succeeded", None, {"duration": 0.0})
+_LEFT = {
+    outcome: ({"outcome": outcome.value}, note_size("step_left", None, {"outcome": outcome.value}))
+    for outcome in Outcome
+}
 MAX_HANDLED_ERRORS = 100  # a run keeps its latest handled errors (a loop may fail every turn)
 
 
@@ -112,7 +121,7 @@ class StepExecutor:
         state.path.append(step.id)
         now = self.clock.now()
         self._moment = (step.id, now)
-        state.history.note(now, "step_entered", step.id)
+        state.history.noted(now, "step_entered", step.id, None, _ENTERED + len(step.id))
         listener = self.host.listener  # not `run.notify`: one call less on every step
         if listener is not None:
             listener(self.run, RunChange.STEP_ENTERED, step.id)
@@ -123,7 +132,8 @@ class StepExecutor:
         moment = self._moment
         self._moment = None
         now = moment[1] if moment is not None and moment[0] == step.id else self.clock.now()
-        state.history.note(now, "step_left", step.id, {"outcome": outcome.value})
+        details, size = _LEFT[outcome]
+        state.history.noted(now, "step_left", step.id, details, size + len(step.id))
         listener = self.host.listener
         if listener is not None:
             listener(self.run, RunChange.STEP_LEFT, step.id)
@@ -186,14 +196,11 @@ class StepExecutor:
         info = state.active.get(step.id)
         if info is None:
             info = state.active[step.id] = {"attempt": 0}
-        registry = self.host.registry
-        adapter = registry.get(action.service)
         try:
-            spec = registry.spec(action.service, action.action)
+            prepared = self.host.prepared(action)
         except ActionError as err:
             return self.fail(step, err)
-        assert adapter is not None
-        external = adapter.external and not state.rehearsal
+        external = prepared.adapter.external and not state.rehearsal
         delay: float | None = None
         resume = False
         if info["attempt"]:
@@ -218,15 +225,15 @@ class StepExecutor:
                     started = self.clock.now()
                 if resume:
                     resume = False
-                    params = self.params(action, spec)
+                    params = self.params(action, prepared)
                 else:
                     info["attempt"] = attempt = attempt + 1
-                    params = self.params(action, spec)
+                    params = self.params(action, prepared)
                     if external:
                         info["in_flight"] = True
                         await self._intent_durable(info)
-                    self._dispatched(step, action, params, attempt, started)
-                call = self._call(adapter, spec, step, action, params, context)
+                    self._dispatched(step, prepared, params, attempt, started)
+                call = self._call(prepared, step, action, params, context)
                 try:
                     result = await call
                 finally:
@@ -252,11 +259,12 @@ class StepExecutor:
             state.results[step.id] = result
             now = self.clock.now()
             self._moment = (step.id, now)
-            state.history.note(
+            state.history.noted(
                 now,
                 "action_succeeded",
                 step.id,
                 {"duration": round((now - started).total_seconds(), 6)},
+                _SUCCEEDED + len(step.id),
             )
             return Outcome.SUCCESS
 
@@ -311,13 +319,16 @@ class StepExecutor:
         )
         return delay
 
-    def params(self, action: ActionDef, spec: ActionSpec) -> Mapping[str, Any]:
+    def params(self, action: ActionDef, prepared: PreparedAction) -> Mapping[str, Any]:
         """An action's parameters, `${...}` substituted and validated."""
-        if not action.templated:
-            return self.host.static_params(action, spec)
+        if prepared.static is not None:
+            return prepared.static
+        if not action.templated:  # they did not validate when prepared: say why, here
+            invalid: Mapping[str, Any] = prepared.spec.params(dict(action.params))
+            return invalid
         rendered = render(action.params, self.resolve)
         try:
-            validated: Mapping[str, Any] = spec.params(rendered)
+            validated: Mapping[str, Any] = prepared.spec.params(rendered)
         except vol.MultipleInvalid as err:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in invalid.path) or 'params'}: {humanize_invalid(invalid)}"
@@ -329,17 +340,24 @@ class StepExecutor:
     def _dispatched(
         self,
         step: Step,
-        action: ActionDef,
+        prepared: PreparedAction,
         params: Mapping[str, Any],
         attempt: int,
         started: datetime,
     ) -> None:
-        self.state.history.note(
-            started,
-            "action_started",
-            step.id,
-            {"service": action.service, "action": action.action, "attempt": attempt},
-        )
+        action = prepared.action
+        if attempt == 1:
+            details, size = prepared.first_started
+            self.state.history.noted(
+                started, "action_started", step.id, details, size + len(step.id)
+            )
+        else:
+            self.state.history.note(
+                started,
+                "action_started",
+                step.id,
+                {"service": action.service, "action": action.action, "attempt": attempt},
+            )
         listener = self.host.listener
         if listener is not None and (self.host.tell_dispatches or self.state.rehearsal):
             listener(
@@ -362,8 +380,7 @@ class StepExecutor:
 
     def _call(
         self,
-        adapter: Adapter,
-        spec: ActionSpec,
+        prepared: PreparedAction,
         step: Step,
         action: ActionDef,
         params: Mapping[str, Any],
@@ -373,20 +390,20 @@ class StepExecutor:
         rehearsal has in its place. Not a coroutine of its own: one frame less per action."""
         plan = self.plan
         if plan is not None and (step.id in plan.outcomes or step.id in plan.results):
-            return self._planned(plan, adapter, spec, step, action, params, context)
-        return self._perform(adapter, spec, action, params, context)
+            return self._planned(plan, prepared, step, action, params, context)
+        return self._perform(prepared, action, params, context)
 
     def _perform(
         self,
-        adapter: Adapter,
-        spec: ActionSpec,
+        prepared: PreparedAction,
         action: ActionDef,
         params: Mapping[str, Any],
         context: StepContext,
     ) -> Awaitable[Any]:
+        adapter = prepared.adapter
         if self.state.rehearsal and adapter.external:
-            return _ready(spec.rehearsal(params))
-        timeout = action.timeout if action.timeout is not None else spec.timeout
+            return _ready(prepared.spec.rehearsal(params))
+        timeout = prepared.timeout
         if timeout is None:
             return adapter.execute(action.action, params, context)
         return self._with_timeout(adapter, action, params, context, timeout)
@@ -394,8 +411,7 @@ class StepExecutor:
     async def _planned(
         self,
         plan: RehearsalPlan,
-        adapter: Adapter,
-        spec: ActionSpec,
+        prepared: PreparedAction,
         step: Step,
         action: ActionDef,
         params: Mapping[str, Any],
@@ -412,7 +428,7 @@ class StepExecutor:
             await asyncio.sleep(0)
         if step.id in plan.results:
             return plan.results[step.id]
-        return await self._perform(adapter, spec, action, params, context)
+        return await self._perform(prepared, action, params, context)
 
     async def _with_timeout(
         self,

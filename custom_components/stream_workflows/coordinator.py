@@ -486,6 +486,15 @@ class WorkflowCoordinator:
         view = self.views.get(workflow_id)
         if view is None:
             return
+        if change is RunChange.STEP_ENTERED or change is RunChange.STEP_LEFT:
+            # The path of every transition, in the order of the general case below.
+            self.live.changed(workflow_id, run)
+            if change is RunChange.STEP_ENTERED:
+                self.events.fire_state_changed(run)
+            self.run_store.changed(run)
+            if listeners := self._run_listeners.get(change):
+                self._notify_run_listeners(listeners, run, change)
+            return
         if change is RunChange.ACTION_STARTED:
             # nothing an entity shows changes; keeps the hot path cheap
             if run.rehearsal and not self.rehearsals.dispatched(run, detail):

@@ -34,14 +34,26 @@ class RunEvents:
         event_type = EVENT_TYPES.get(change)
         if event_type is None:
             return
+        error, errors = self._redacted(run)
+        if change is RunChange.FINISHED:
+            del self._errors[run.run_id]
+        self._send(event_type, run, error, errors)
+
+    def fire_state_changed(self, run: Run) -> None:
+        """`fire` of a step entered: the event of every transition."""
+        error, errors = self._redacted(run)
+        self._send(EVENT_STATE_CHANGED, run, error, errors)
+
+    def _redacted(self, run: Run) -> tuple[Any, list[Any]]:
         cached = self._errors.get(run.run_id)
         key = (len(run.errors), run.error)
         if cached is None or cached[0] != key:
             error = self._redact_data(run.error.as_dict()) if run.error else None
             errors = [self._redact_data(item.as_dict()) for item in run.errors]
             cached = self._errors[run.run_id] = (key, error, errors)
-        if change is RunChange.FINISHED:
-            del self._errors[run.run_id]
+        return cached[1], cached[2]
+
+    def _send(self, event_type: str, run: Run, error: Any, errors: list[Any]) -> None:
         self._fire(
             event_type,
             {
@@ -49,8 +61,8 @@ class RunEvents:
                 "run_id": run.run_id,
                 "state": run_state(run),
                 "status": run.status.value,
-                "error": cached[1],
-                "errors": list(cached[2]),
+                "error": error,
+                "errors": list(errors) if errors else [],
                 "rehearsal": run.rehearsal,
             },
         )

@@ -34,6 +34,9 @@ TOLD = frozenset(
     }
 )
 
+KEPT = frozenset({RunChange.STARTED, RunChange.FINISHED})
+"""The changes the Studio always hears: it keeps a run that started, records one that ended."""
+
 
 async def async_setup_studio(
     hass: HomeAssistant, coordinator: WorkflowCoordinator
@@ -52,25 +55,48 @@ async def async_setup_studio(
     async_register_sharing_commands(hass)
 
     @callback
-    def run_changed(run: Run, change: RunChange) -> None:
-        # Told at the transition itself, so what subscribers see is the run's state then.
-        if change is RunChange.STARTED or change is RunChange.FINISHED:
+    def run_kept(run: Run, change: RunChange) -> None:
+        if change is RunChange.STARTED:
             studio.keep(run)  # once it has started, a run can be followed after it ends
-        if studio.run_listeners:  # the error is redacted only for someone who will read it
-            error = coordinator.secrets.redact_data(run.error.as_dict()) if run.error else None
-            for listener in tuple(studio.run_listeners):
-                listener(run, change, error)
-        if change is RunChange.FINISHED:
+        else:
             calls = coordinator.rehearsal_calls(run)
             studio.history.add(FinishedRun.of(run, calls, coordinator.secrets.frozen().redact_data))
 
-    removers = [coordinator.async_add_run_listener(run_changed, TOLD)]
+    @callback
+    def tell_watchers(run: Run, change: RunChange) -> None:
+        # Told at the transition itself, so what subscribers see is the run's state then.
+        error = coordinator.secrets.redact_data(run.error.as_dict()) if run.error else None
+        for listener in tuple(studio.run_listeners):
+            listener(run, change, error)
+
+    told: Callable[[], None] | None = None
+
+    @callback
+    def watching_changed() -> None:
+        """Hear every change the Studio draws only while a panel or a card watches."""
+        nonlocal told
+        if studio.run_listeners and told is None:
+            told = coordinator.async_add_run_listener(tell_watchers, TOLD)
+        elif not studio.run_listeners and told is not None:
+            told()
+            told = None
+
+    # Kept first: a run is kept before a watcher hears it start, and recorded when it ends.
+    removers = [coordinator.async_add_run_listener(run_kept, KEPT)]
     removers.append(coordinator.async_add_workflows_listener(studio.watch_documents(coordinator)))
+    studio.watching_changed = watching_changed
+    watching_changed()
     await async_register_frontend(hass)
 
     @callback
     def cleanup() -> None:
+        nonlocal told
         studio.workflows_changed()  # the entry goes (reload): its workflows with it
+        if studio.watching_changed is watching_changed:
+            studio.watching_changed = None
+        if told is not None:
+            told()
+            told = None
         for remove in removers:
             remove()
         async_unregister_frontend(hass)

@@ -31,7 +31,29 @@ class StudioData:
         self.workflow_listeners: set[Callable[[], None]] = set()
         # Subscriptions outlive an entry's reload: the coordinator of the moment feeds them.
         self.run_listeners: set[Callable[[Run, RunChange, dict[str, Any] | None], None]] = set()
+        # Called when the first subscriber comes or the last goes: the coordinator then
+        # tells the Studio of every step only while somebody watches (a transition with
+        # nobody watching pays nothing for it).
+        self.watching_changed: Callable[[], None] | None = None
         self._pending: asyncio.Handle | None = None
+
+    @callback
+    def watch_runs(
+        self, listener: Callable[[Run, RunChange, dict[str, Any] | None], None]
+    ) -> Callable[[], None]:
+        """Tell `listener` of every run change the Studio draws; return its remover."""
+        self.run_listeners.add(listener)
+        if len(self.run_listeners) == 1 and self.watching_changed is not None:
+            self.watching_changed()
+
+        @callback
+        def remove() -> None:
+            if listener in self.run_listeners:
+                self.run_listeners.discard(listener)
+                if not self.run_listeners and self.watching_changed is not None:
+                    self.watching_changed()
+
+        return remove
 
     @callback
     def workflows_changed(self, _change: WorkflowsChanged | None = None) -> None:

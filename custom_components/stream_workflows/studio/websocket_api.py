@@ -484,12 +484,12 @@ def ws_subscribe(hass: HomeAssistant, connection: ActiveConnection, msg: dict[st
     def workflows_changed() -> None:
         connection.send_message({"id": msg_id, "type": "event", "event": {"change": "workflows"}})
 
-    studio.run_listeners.add(run_changed)
+    stop_watching = studio.watch_runs(run_changed)
     studio.workflow_listeners.add(workflows_changed)
 
     @callback
     def unsubscribe() -> None:
-        studio.run_listeners.discard(run_changed)
+        stop_watching()
         studio.workflow_listeners.discard(workflows_changed)
 
     connection.subscriptions[msg_id] = unsubscribe

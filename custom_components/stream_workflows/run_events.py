@@ -36,7 +36,7 @@ class RunEvents:
             return
         error, errors = self._redacted(run)
         if change is RunChange.FINISHED:
-            del self._errors[run.run_id]
+            self._errors.pop(run.run_id, None)
         self._send(event_type, run, error, errors)
 
     def fire_state_changed(self, run: Run) -> None:
@@ -45,6 +45,8 @@ class RunEvents:
         self._send(EVENT_STATE_CHANGED, run, error, errors)
 
     def _redacted(self, run: Run) -> tuple[Any, list[Any]]:
+        if run.error is None and not run.errors:
+            return None, []  # most runs: nothing to redact, nothing to cache
         cached = self._errors.get(run.run_id)
         key = (len(run.errors), run.error)
         if cached is None or cached[0] != key:
@@ -60,7 +62,7 @@ class RunEvents:
                 "workflow_id": run.definition.id,
                 "run_id": run.run_id,
                 "state": run_state(run),
-                "status": run.status.value,
+                "status": str(run.status),
                 "error": error,
                 "errors": list(errors) if errors else [],
                 "rehearsal": run.rehearsal,
@@ -70,6 +72,11 @@ class RunEvents:
 
 def run_state(run: Run) -> str:
     """The state a run is in, as its events and entities name it."""
-    if run.status is RunStatus.RUNNING:
-        return run.current[-1] if run.current else (run.path[-1] if run.path else "running")
-    return run.status.value
+    status = run.status
+    if status is RunStatus.RUNNING:
+        if run.active:  # the step entered last (`run.current[-1]`, without its copy)
+            return next(reversed(run.active))
+        return run.path[-1] if run.path else "running"
+    # `str()` of a StrEnum member is its value as a plain str; `.value` is a Python-level
+    # property, the dearer of the two on the path of every transition.
+    return str(status)

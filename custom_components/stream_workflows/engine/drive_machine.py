@@ -4,6 +4,8 @@ soon as it is decided (before the last state is left, so a snapshot taken then i
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .drive_sequence import execute_block
 from .model import Outcome, State
 from .routing import NoTransitionError, Route, route
@@ -20,13 +22,15 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
     execute = steps.execute
     states = state.definition.states
     name: str = state.machine_state or state.definition.initial_state or ""
+    left_at: datetime | None = None  # when the previous state was left, in this turn
     while True:
         state.machine_state = name
         current = states[name]
         step = current.step
         if run.at_boundary():
             await run.boundary()
-        steps.enter(step)
+            left_at = None  # the loop ran other things meanwhile: time went on
+        steps.enter(step, left_at)
         outcome = await (execute_block(steps, step) if step.branches else execute(step))
         known = len(state.errors)
         decision = _route(steps, current, outcome)
@@ -36,7 +40,7 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
             state.final = final.value
         else:
             state.machine_state = decision.target
-        steps.leave(step, outcome)
+        left_at = steps.leave(step, outcome)
         if len(state.errors) != known:  # errors handled: heard once the step is left
             steps.announce(known)
         if final is not None:

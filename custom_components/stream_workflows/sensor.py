@@ -83,6 +83,8 @@ class WorkflowStateSensor(WorkflowEntity, SensorEntity):
         """What an attribute may hold of a run's value: secrets redacted, long values
         shortened (the state machine and the recorder keep every attribute; the run's
         history keeps the whole value)."""
+        if value is None:
+            return None  # most runs have no error: nothing to walk (every run's write)
         return bound_attribute(self.coordinator.secrets.redact_data(value))
 
     @property

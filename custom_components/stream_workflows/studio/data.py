@@ -16,6 +16,7 @@ from .run_history import RunHistory
 from .versions import VersionHistory
 
 RECENT_RUNS = 50
+_KEEP_SLACK = 16  # finished runs kept past `RECENT_RUNS` before the oldest are let go
 """Finished runs kept in memory for subscribers that hear of them after they end."""
 
 
@@ -94,10 +95,13 @@ class StudioData:
         return run
 
     def keep(self, run: Run) -> None:
-        """Keep `run` to describe after the engine forgets it (the last `RECENT_RUNS`)."""
+        """Keep `run` to describe after the engine forgets it (at least the last
+        `RECENT_RUNS` that finished, and every run still going)."""
         if run.run_id in self._runs:
             return
         self._runs[run.run_id] = run
+        if len(self._runs) <= RECENT_RUNS + _KEEP_SLACK:
+            return  # looked at once every `_KEEP_SLACK` runs, not at every start
         finished = [key for key, kept in self._runs.items() if kept.finished_at is not None]
         for key in finished[: max(0, len(finished) - RECENT_RUNS)]:
             del self._runs[key]

@@ -51,6 +51,7 @@ class RunHistory:
         self._store: Store[dict[str, Any]] = Store(hass, 1, STORAGE_KEY, **OFF_LOOP)
         self._runs: dict[str, list[Kept]] = {}
         self._sizes: dict[str, int] = {}
+        self._total = 0  # sum of `_sizes`, kept as it changes (`add` is on every run's end)
 
     async def async_load(self) -> None:
         stored = await self._store.async_load()
@@ -58,20 +59,20 @@ class RunHistory:
             self._runs = stored["runs"]
             for records in self._runs.values():
                 for record in records:
-                    self._sizes[_run_id(record)] = len(json_bytes(record))
+                    self._sized(_run_id(record), len(json_bytes(record)))
 
     def add(self, finished: FinishedRun) -> None:
         """Keep a run that finished (its record is made when it is read or saved)."""
         run_id = finished.run_id
-        kept = [
-            finished,
-            *(k for k in self._runs.get(finished.workflow_id, ()) if _run_id(k) != run_id),
-        ]
-        self._sizes[run_id] = finished.size
+        earlier = self._runs.get(finished.workflow_id, ())
+        if run_id in self._sizes:  # kept already (a run id given again): this one replaces it
+            earlier = [k for k in earlier if _run_id(k) != run_id]
+        kept = [finished, *earlier]
+        self._sized(run_id, finished.size)
         for dropped in kept[MAX_RUNS:]:
-            self._sizes.pop(_run_id(dropped), None)
+            self._unsized(_run_id(dropped))
         runs = {**self._runs, finished.workflow_id: kept[:MAX_RUNS]}
-        while sum(self._sizes.values()) > MAX_TOTAL_BYTES and self._drop_oldest(runs):
+        while self._total > MAX_TOTAL_BYTES and self._drop_oldest(runs):
             pass
         self._runs = runs
         self._store.async_delay_save(self._to_save, SAVE_DELAY)
@@ -84,8 +85,16 @@ class RunHistory:
         oldest = min(candidates, key=lambda workflow_id: _started(runs[workflow_id][-1]))
         *rest, dropped = runs[oldest]
         runs[oldest] = rest
-        self._sizes.pop(_run_id(dropped), None)
+        self._unsized(_run_id(dropped))
         return True
+
+    def _sized(self, run_id: str, size: int) -> None:
+        self._unsized(run_id)
+        self._sizes[run_id] = size
+        self._total += size
+
+    def _unsized(self, run_id: str) -> None:
+        self._total -= self._sizes.pop(run_id, 0)
 
     def _to_save(self) -> dict[str, Any]:
         """What is written (in the executor thread on Home Assistant 2025.4): made from the

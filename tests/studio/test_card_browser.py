@@ -164,6 +164,14 @@ async def test_card_editor_and_stub(hass_web: PanelHass) -> None:
         await page.wait_for_function(
             "() => !!customElements.get('stream-workflow-card')", timeout=30_000
         )
+        # The stub reads the states the frontend has: wait until they reached it (a card
+        # picker opens on a loaded dashboard; right after `goto` they may still be coming).
+        await page.wait_for_function(
+            """() => Object.values(document.querySelector('home-assistant')?.hass?.states || {})
+                .some((s) => s.entity_id.startsWith('sensor.')
+                    && typeof s.attributes?.workflow_id === 'string')""",
+            timeout=30_000,
+        )
         result = await page.evaluate(
             """async () => {
                 const Card = customElements.get('stream-workflow-card');

@@ -66,6 +66,9 @@ class RunStore:
         self._encoded: dict[str, orjson.Fragment] = {}
         self._sizes: dict[str, int] = {}
         self._dirty: set[str] = set()
+        # Dirty runs whose write is already scheduled, saved before and not finished: a
+        # further change of theirs only counts (the hot path of every transition).
+        self._due: set[str] = set()
         self._changes = 0  # every change counts one
         self._written = 0  # the count the newest finished write covered
         self._oldest: float | None = None  # loop time of the oldest change not yet written
@@ -86,25 +89,21 @@ class RunStore:
             return
         if run is not None:
             run_id = run.run_id
-            if (
-                not urgent
-                and run_id in self._dirty
-                and self._oldest is not None
-                and (self._writer is not None or self._timer is not None)
-                and run_id in self._encoded
-                and not run.finished
-            ):
-                # The hot path of every transition: this run's write is already due.
-                self._changes += 1
+            if not urgent and run_id in self._due and not run.finished:
+                self._changes += 1  # the hot path of every transition: its write is due
                 return
             self._dirty.add(run_id)
             # A run not yet saved, or one that ended, is written at once: a crash must not
             # lose a run that started, nor bring back one that finished.
-            urgent = urgent or run.run_id not in self._encoded or run.finished
+            urgent = urgent or run_id not in self._encoded or run.finished
         self._changes += 1
         if self._oldest is None:
             self._oldest = self.hass.loop.time()
         self._schedule(urgent)
+        if run is not None and not urgent:
+            # Its write is due now (`_schedule` set a timer or a writer is at work), and the
+            # next write collects the run as it is then.
+            self._due.add(run.run_id)
 
     async def durable(self, run: Run) -> None:
         """Return once `run`, as it is now, is written (the engine's `before_dispatch`)."""
@@ -202,6 +201,7 @@ class RunStore:
             del self._encoded[run_id]
             self._sizes.pop(run_id, None)
         self._dirty.clear()
+        self._due.clear()
         pending, last = self._extra()
         self.stats.encode_seconds = time.perf_counter() - started
         self.stats.bytes = sum(self._sizes.values())
@@ -254,6 +254,7 @@ class RunStore:
         """The last write, of `runs` as they are now (Home Assistant stops, or the entry
         unloads); later changes are not saved."""
         self._stopped = True
+        self._due.clear()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

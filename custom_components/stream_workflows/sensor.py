@@ -83,8 +83,10 @@ class WorkflowStateSensor(WorkflowEntity, SensorEntity):
         """What an attribute may hold of a run's value: secrets redacted, long values
         shortened (the state machine and the recorder keep every attribute; the run's
         history keeps the whole value)."""
-        if value is None:
-            return None  # most runs have no error: nothing to walk (every run's write)
+        if value is None or value == {}:
+            # Most runs have no error and most workflows no inputs: nothing to walk (every
+            # run's write). A new empty mapping: the attribute shares nothing with the view.
+            return None if value is None else {}
         return bound_attribute(self.coordinator.secrets.redact_data(value))
 
     @property

@@ -36,12 +36,10 @@ class RealClock:
     """Wall-clock time and the event loop's timers."""
 
     def __init__(self, now: Callable[[], datetime] | None = None) -> None:
-        self._now = now or self._local_now
+        # The time source itself, not a method around it: a call less on every step.
+        self.now: Callable[[], datetime] = now or self._local_now
         self._zone: tzinfo | None = None
         self._zone_until = 0.0
-
-    def now(self) -> datetime:
-        return self._now()
 
     def _local_now(self) -> datetime:
         """The local time, as `datetime.now(UTC).astimezone()` gives it, a few times faster:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -56,7 +55,12 @@ class WorkflowEngine:
         # the first state entered in the same turn of the loop (Home Assistant uses this).
         self.eager_start = eager_start
         self._prepared = PreparedActions(registry)
+        # `RunHost.prepared` is the cache's own lookup: a call less on every step.
+        self.prepared: Callable[[ActionDef], PreparedAction] = self._prepared.get
         self._rng = rng or random.Random()
+        # Run ids: 48 random bits, as many as the first 12 hex digits of a uuid4, from a
+        # generator of their own (seeded by the system), without a system call per run.
+        self._run_ids = random.Random()
         self._runs: dict[str, Run] = {}
         self._queues: dict[str, deque[Run]] = {}
         self._base: dict[str, tuple[WorkflowDefinition, dict[str, Any], dict[str, Any]]] = {}
@@ -95,7 +99,7 @@ class WorkflowEngine:
         run = Run(
             self,
             definition,
-            run_id or uuid.uuid4().hex[:12],
+            run_id or f"{self._run_ids.getrandbits(48):012x}",
             merged,
             rehearsal=rehearsal,
             plan=plan,
@@ -234,10 +238,6 @@ class WorkflowEngine:
     @property
     def registry(self) -> AdapterRegistry:
         return self._prepared.registry
-
-    def prepared(self, action: ActionDef) -> PreparedAction:
-        """`action` ready to call (worked out once per action and registry)."""
-        return self._prepared.get(action)
 
     def random(self) -> float:
         """A fraction in [0, 1) for retry jitter (seeded in tests)."""

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 
@@ -203,6 +204,10 @@ class WorkflowDefinition:
 
     def all_steps(self) -> dict[str, Step]:
         """Every step by id, branch steps of parallel blocks included (a copy)."""
+        return dict(self.steps_by_id())
+
+    def steps_by_id(self) -> Mapping[str, Step]:
+        """`all_steps` without the copy (shared: for lookups)."""
         if "all_steps" not in self._cache:
             found: dict[str, Step] = {}
             for step in self.top_steps:
@@ -211,7 +216,22 @@ class WorkflowDefinition:
                     for inner in branch:
                         found[inner.id] = inner
             self._cache["all_steps"] = found
-        return dict(self._cache["all_steps"])
+        steps: Mapping[str, Step] = self._cache["all_steps"]
+        return steps
+
+    def written_params(self) -> Mapping[str, Mapping[str, Any]]:
+        """The parameters of every step that has an action, as written, by step id (made
+        once; shared: never change it)."""
+        if "written_params" not in self._cache:
+            self._cache["written_params"] = MappingProxyType(
+                {
+                    step_id: step.action.params
+                    for step_id, step in self.steps_by_id().items()
+                    if step.action is not None
+                }
+            )
+        written: Mapping[str, Mapping[str, Any]] = self._cache["written_params"]
+        return written
 
     def action_count(self) -> int:
         """How many steps do work: the sensor's `steps` attribute counts these."""

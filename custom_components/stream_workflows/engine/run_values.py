@@ -24,7 +24,7 @@ def resolve(state: RunState, facts: RunFacts, path: str) -> Any:
         return lookup(state.variables, path)
     if head in BUILT_INS:
         return lookup({head: BUILT_INS[head](facts)}, path)
-    if head in state.definition.all_steps():
+    if head in state.definition.steps_by_id():
         raise TemplateError(f"'${{{path}}}': step '{head}' has not produced a result")
     raise TemplateError(f"'${{{path}}}': nothing is named '{head}'")
 

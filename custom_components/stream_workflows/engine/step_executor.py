@@ -91,7 +91,7 @@ class StepExecutor:
     """Runs the steps of one run, one at a time per caller (branches and DAG nodes each
     call it from their own task)."""
 
-    __slots__ = ("_moment", "clock", "host", "plan", "run", "state")
+    __slots__ = ("_as_is", "_moment", "clock", "host", "plan", "run", "state")
 
     def __init__(
         self,
@@ -106,6 +106,10 @@ class StepExecutor:
         self.host = host
         self.clock = clock
         self.plan = plan
+        # Rule "as is": outside a rehearsal (its plan, its stand-in results) an action
+        # without a timeout awaits the adapter's own call, with no frame around it; any of
+        # those wraps it (`_wrapped`).
+        self._as_is = plan is None and not state.rehearsal
         # (step, time) of a step's last history entry, for the next entry of the same step
         # in the same turn (entered -> action started, action succeeded -> left): one clock
         # read instead of two on every transition.
@@ -213,9 +217,7 @@ class StepExecutor:
                 return restored
             delay, resume = restored
         context = StepContext(self, step.id)
-        # Most actions: no rehearsal, no timeout, so the adapter is called as it is (`_call`).
-        direct = self.plan is None and prepared.timeout is None and not state.rehearsal
-        execute = prepared.adapter.execute
+        as_is = self._as_is and prepared.timeout is None
         attempt = info["attempt"]
         moment = self._moment
         self._moment = None
@@ -240,10 +242,10 @@ class StepExecutor:
                         info["in_flight"] = True
                         await self._intent_durable(info)
                     self._dispatched(step, prepared, params, attempt, started)
-                if direct:
-                    call = execute(action.action, params, context)
+                if as_is:
+                    call = prepared.adapter.execute(action.action, params, context)
                 else:
-                    call = self._call(prepared, step, action, params, context)
+                    call = self._wrapped(prepared, step, action, params, context)
                 try:
                     result = await call
                 finally:
@@ -388,7 +390,7 @@ class StepExecutor:
                 info["attempt"] -= 1
             raise
 
-    def _call(
+    def _wrapped(
         self,
         prepared: PreparedAction,
         step: Step,
@@ -396,8 +398,9 @@ class StepExecutor:
         params: Mapping[str, Any],
         context: StepContext,
     ) -> Awaitable[Any]:
-        """What one attempt awaits: the adapter's call, within its timeout, or what a
-        rehearsal has in its place. Not a coroutine of its own: one frame less per action."""
+        """What one attempt awaits when its call is not taken as is (`_as_is`): the
+        adapter's call within its timeout, or what a rehearsal has in its place. Not a
+        coroutine of its own: one frame less per action."""
         plan = self.plan
         if plan is not None and (step.id in plan.outcomes or step.id in plan.results):
             return self._planned(plan, prepared, step, action, params, context)

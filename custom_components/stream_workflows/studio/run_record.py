@@ -16,7 +16,7 @@ from typing import Any
 
 from homeassistant.helpers.json import json_bytes
 
-from ..engine import Run, WorkflowDefinition
+from ..engine import Run
 from ..engine.history import Entry
 
 MAX_VALUE_BYTES = 2048
@@ -33,6 +33,8 @@ def _iso(value: datetime | None) -> str | None:
 
 def _bounded(value: Any) -> tuple[Any, int]:
     """`value`, or a note in its place when it is too large (or not JSON); its size."""
+    if value is None:
+        return None, 4  # most actions' result: nothing to encode (every run's end)
     try:
         size = len(json_bytes(value))
     except TypeError:
@@ -63,22 +65,6 @@ def trigger_kind(
     return {"kind": "service"}
 
 
-def _written_params(
-    definition: WorkflowDefinition, history: tuple[Entry, ...]
-) -> dict[str, Mapping[str, Any]]:
-    """The parameters, as the definition writes them, of each step the history names (the
-    definition itself is not kept: a workflow reloaded since would stay in memory)."""
-    entered = {step for _at, _event, step, _details in history if step is not None}
-    if not entered:
-        return {}
-    steps = definition.all_steps()
-    return {
-        step_id: spec.action.params
-        for step_id in entered
-        if (spec := steps.get(step_id)) is not None and spec.action is not None
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class FinishedRun:
     """What a finished run's record is made of; nothing in it changes after `of`."""
@@ -92,7 +78,7 @@ class FinishedRun:
     rehearsal: bool
     path: tuple[str, ...]
     history: tuple[Entry, ...]
-    written: dict[str, Mapping[str, Any]]  # the definition's parameters, by step
+    written: Mapping[str, Mapping[str, Any]]  # the definition's parameters, by step (shared)
     rendered: dict[str, Any]  # a rehearsal's rendered parameters, bounded, by step
     results: dict[str, Any]  # bounded, by step
     error: dict[str, Any] | None
@@ -117,14 +103,15 @@ class FinishedRun:
         return cls(
             run_id=run.run_id,
             workflow_id=run.definition.id,
-            status=run.status.value,
+            status=str(run.status),
             started_at=run.started_at,
             finished_at=run.finished_at,
             trigger=dict(run.trigger or {}),
             rehearsal=run.rehearsal,
             path=tuple(run.path),
             history=history,
-            written=_written_params(run.definition, history),
+            # every step's, shared by the definition's runs: a record reads the steps it has
+            written=run.definition.written_params(),
             rendered=rendered,
             results=results,
             error=run.error.as_dict() if run.error else None,

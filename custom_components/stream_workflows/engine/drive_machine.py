@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from .drive_sequence import execute_block
-from .model import Outcome, State
-from .routing import NoTransitionError, Route, route
+from .model import Condition, Outcome, State
+from .routing import ConditionTest, NoTransitionError, Route, route
 from .run_types import RunError, RunFailedError, RunStatus
 from .step_executor import StepExecutor
 
@@ -23,6 +23,12 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
     states = state.definition.states
     name: str = state.machine_state or state.definition.initial_state or ""
     left_at: datetime | None = None  # when the previous state was left, in this turn
+
+    def test(condition: Condition) -> bool:
+        # Conditions of the routes being decided: those of the state the run is in. Made
+        # once per run, not once per transition.
+        return steps.test(condition, state.machine_state or "")
+
     while True:
         state.machine_state = name
         current = states[name]
@@ -33,7 +39,7 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
         steps.enter(step, left_at)
         outcome = await (execute_block(steps, step) if step.branches else execute(step))
         known = len(state.errors)
-        decision = _route(steps, current, outcome)
+        decision = _route(steps, current, outcome, test)
         final = decision.final
         if final is not None:
             state.machine_state = None
@@ -51,8 +57,9 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
         name = decision.target
 
 
-def _route(steps: StepExecutor, current: State, outcome: Outcome) -> Route:
-    """Where the run goes after `current` (`routing.route`), recorded in the run state."""
+def _route(steps: StepExecutor, current: State, outcome: Outcome, test: ConditionTest) -> Route:
+    """Where the run goes after `current` (`routing.route`), recorded in the run state;
+    `test` decides the conditions of `current`'s routes."""
     state = steps.state
     name = current.name
     try:
@@ -62,7 +69,7 @@ def _route(steps: StepExecutor, current: State, outcome: Outcome) -> Route:
             state.results.get(name),
             policy=state.definition.error_policy,
             cancel_routed=state.cancel_routed,
-            test=lambda condition: steps.test(condition, name),
+            test=test,
         )
     except NoTransitionError as err:
         error = RunError(

@@ -47,6 +47,18 @@ class Route(NamedTuple):
 
 
 _SUCCEEDED = Route(None, RunStatus.SUCCEEDED)
+_GOING_TO: dict[str, Route] = {}  # the plain route to each target, made once (immutable)
+_MAX_GOING_TO = 4_096  # past this many targets the cache starts again
+
+
+def _going_to(target: str) -> Route:
+    """`Route(target, None)`: the route of every plain transition, without a new tuple."""
+    found = _GOING_TO.get(target)
+    if found is None:
+        if len(_GOING_TO) >= _MAX_GOING_TO:
+            _GOING_TO.clear()
+        found = _GOING_TO[target] = Route(target, None)
+    return found
 
 
 def custom_event(result: Any) -> str | None:
@@ -123,7 +135,7 @@ def route(
         # Rule "plain success" (the common case, first): the `success` route, or the end.
         if "success" not in transitions:
             return _SUCCEEDED
-        return Route(_pick(transitions, "success", test), None)
+        return _going_to(_pick(transitions, "success", test))
     if outcome is Outcome.CANCEL:
         # Rule "cancel once": the first cancel takes the state's `cancel` route (cleanup).
         if cancel_routed or "cancel" not in transitions:

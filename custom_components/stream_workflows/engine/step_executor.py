@@ -237,7 +237,9 @@ class StepExecutor:
                     params = self.params(action, prepared)
                 else:
                     info["attempt"] = attempt = attempt + 1
-                    params = self.params(action, prepared)
+                    # `params` itself without its call when they are static (most actions)
+                    static = prepared.static
+                    params = static if static is not None else self.params(action, prepared)
                     if external:
                         info["in_flight"] = True
                         await self._intent_durable(info)
@@ -275,7 +277,8 @@ class StepExecutor:
                 now,
                 "action_succeeded",
                 step.id,
-                {"duration": round((now - started).total_seconds(), 6)},
+                # whole microseconds over 1e6: as `round(..., 6)` would give, without it
+                {"duration": (now - started).total_seconds()},
                 _SUCCEEDED + len(step.id),
             )
             return Outcome.SUCCESS

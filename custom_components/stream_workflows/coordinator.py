@@ -487,7 +487,9 @@ class WorkflowCoordinator:
                 return
             self.live.changed(workflow_id, run)
             if change is RunChange.STEP_ENTERED:
-                self.events.fire_state_changed(run)
+                self.events.fire_state_changed(run, detail)
+            # Left too: in a DAG or a parallel block nothing else may change for a while,
+            # and a step that ended must not be restored as in flight.
             self.run_store.changed(run)
             if listeners := self._run_listeners.get(change):
                 self._notify_run_listeners(listeners, run, change)

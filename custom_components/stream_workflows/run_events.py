@@ -39,21 +39,23 @@ class RunEvents:
             self._errors.pop(run.run_id, None)
         self._send(event_type, run, error, errors)
 
-    def fire_state_changed(self, run: Run) -> None:
-        """`fire` of a step entered: the event of every transition (`_send` written out:
-        two calls less on every transition)."""
+    def fire_state_changed(self, run: Run, entered: str) -> None:
+        """`fire` of the step `entered` (the event of every transition), with `_send` and
+        `run_state` written out: calls less on every transition. The state of a running
+        run is the step it entered last: this one."""
         error: Any = None
         errors: list[Any] = []
         if run.error is not None or run.errors:
             error, redacted = self._redacted(run)
             errors = list(redacted)
+        status = run.status
         self._fire(
             EVENT_STATE_CHANGED,
             {
                 "workflow_id": run.definition.id,
                 "run_id": run.run_id,
-                "state": run_state(run),
-                "status": str(run.status),
+                "state": entered if status is RunStatus.RUNNING else str(status),
+                "status": str(status),
                 "error": error,
                 "errors": errors,
                 "rehearsal": run.rehearsal,

@@ -8,9 +8,11 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-# (time, event, step, details, size); details is None or a small dict. Tuples keep the hot path
+# (time, event, step, details); details is None or a small dict. Tuples keep the hot path
 # cheap; they become dicts only when someone reads the history.
 Entry = tuple[datetime, str, str | None, dict[str, Any] | None]
+# An entry as kept: with its mark last (the bytes of every entry added up to it).
+MarkedEntry = tuple[datetime, str, str | None, dict[str, Any] | None, int]
 
 MAX_ENTRIES = 100
 """Entries a run keeps by default (the oldest are dropped and counted)."""
@@ -94,7 +96,7 @@ class History:
         # nearly empty, and thousands of runs may be parked. Marks grow with every entry,
         # so the oldest entries to drop are found by bisection, and the size kept is
         # `_total - _base` (the bytes of every entry added, less those dropped).
-        self._entries: list[tuple[datetime, str, str | None, dict[str, Any] | None, int]] = []
+        self._entries: list[MarkedEntry] = []
         self._limit = max(1, limit)
         self._max_bytes = max_bytes
         # Past these, the oldest entries are cut (about a quarter more than the limits).
@@ -180,6 +182,12 @@ class History:
     def __len__(self) -> int:
         self._settle()
         return len(self._entries)
+
+    def marked(self) -> tuple[MarkedEntry, ...]:
+        """The entries as kept, marks included: one copy, no entry rebuilt (a finished
+        run's record takes them; `__iter__` gives them without their marks)."""
+        self._settle()
+        return tuple(self._entries)
 
     def __iter__(self) -> Iterator[Entry]:
         self._settle()

@@ -57,6 +57,14 @@ async def test_a_record_is_made_when_read_with_the_secrets_of_the_runs_end(
     send = sender(await hass_ws_client(hass))
     detail = ok(await send("run_detail", run_id=run.run_id))
     assert [step["step"] for step in detail["steps"]] == ["say", "hold", "last"]
+    # A real run's steps show their parameters as the definition writes them.
+    params = {step["step"]: step["params"] for step in detail["steps"]}
+    assert params == {
+        "say": {"message": "key ${config.api_key} now"},
+        "hold": {"seconds": 0.2},
+        "last": {"message": "hello"},
+    }
+    assert all(step["duration_ms"] is not None for step in detail["steps"])
     assert SECRET not in json.dumps(detail)
     assert SECRET not in json.dumps(ok(await send("runs", workflow_id="watched")))
     saved = json.dumps(history._to_save())

@@ -5,7 +5,9 @@ history keeps within its bytes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -114,6 +116,33 @@ async def test_the_history_keeps_within_its_bytes(
     assert 0 < len(kept) < 16  # the oldest went
     assert sum(len(json_bytes(record)) for record in kept) <= bound
     assert saved["watched"][0]["steps"]  # the newest is kept whole
+
+
+async def test_saves_keep_coming_while_runs_keep_finishing(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    hass_ws_client: Any,
+    hass_storage: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A finished run is saved at most `SAVE_DELAY` after it finished, however often runs
+    finish: with a trailing debounce nothing would be saved until they stop."""
+    monkeypatch.setattr(run_history, "SAVE_DELAY", 0.3)
+    send = sender(await hass_ws_client(hass))
+    ok(await send("save", definition=QUICK))
+    first = (await run_and_wait(hass, "quick"))["run_id"]
+    deadline = time.monotonic() + 20  # a hang guard, not a timing assertion
+    runs = 1
+    while time.monotonic() < deadline:
+        saved = hass_storage.get(run_history.STORAGE_KEY, {}).get("data", {}).get("runs", {})
+        if any(record["run_id"] == first for record in saved.get("quick", ())):
+            break
+        await run_and_wait(hass, "quick")  # another run finishes before the delay is over
+        runs += 1
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail(f"no save in 20 s while {runs} runs finished")
+    assert runs >= 3  # several runs finished while the first one's save was due
 
 
 async def test_what_a_versions_save_reads_is_never_changed(

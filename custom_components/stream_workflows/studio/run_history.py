@@ -48,7 +48,11 @@ class RunHistory:
 
     def __init__(self, hass: HomeAssistant) -> None:
         # Read from the executor thread: nothing it is given changes (module docstring).
+        self._hass = hass
         self._store: Store[dict[str, Any]] = Store(hass, 1, STORAGE_KEY, **OFF_LOOP)
+        # Loop time the save asked for is due; until then a change waits for it (the Store
+        # would push a delayed save back at every call: never saved while runs keep ending).
+        self._save_due: float | None = None
         self._runs: dict[str, list[Kept]] = {}
         self._sizes: dict[str, int] = {}
         self._total = 0  # sum of `_sizes`, kept as it changes (`add` is on every run's end)
@@ -75,6 +79,15 @@ class RunHistory:
         while self._total > MAX_TOTAL_BYTES and self._drop_oldest(runs):
             pass
         self._runs = runs
+        self._save_soon()
+
+    def _save_soon(self) -> None:
+        """Save within `SAVE_DELAY` of this change: the save due reads the runs as they are
+        when it is made, so a change before it is due joins it."""
+        now = self._hass.loop.time()
+        if self._save_due is not None and now < self._save_due:
+            return
+        self._save_due = now + SAVE_DELAY
         self._store.async_delay_save(self._to_save, SAVE_DELAY)
 
     def _drop_oldest(self, runs: dict[str, list[Kept]]) -> bool:
@@ -135,4 +148,5 @@ class RunHistory:
 
     async def async_flush(self) -> None:
         """Write what is pending now (tests, and unload)."""
+        self._save_due = None  # the Store drops its delayed save: the next change asks again
         await self._store.async_save(self._to_save())

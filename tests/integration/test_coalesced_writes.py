@@ -7,6 +7,7 @@ while `stream_workflows_state_changed` still fires for each state in order.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
 
 from custom_components.stream_workflows.const import DOMAIN
+from custom_components.stream_workflows.engine import Run
+from custom_components.stream_workflows.studio.data import RECENT_RUNS
 
 from .test_setup import entity_id
 
@@ -88,3 +91,31 @@ async def test_sensor_shows_the_current_state_when_the_run_waits(
     await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "chain"}, blocking=True)
     await hass.async_block_till_done()
     assert hass.states.get(sensor).state == "cancelled"
+
+
+async def test_finished_runs_leave_no_cycle_for_the_garbage_collector(
+    hass: HomeAssistant, write_workflow: Callable[[str, Any], Any], setup_entry: Any
+) -> None:
+    """Mirrored by the entities, the events, the checkpoints and the Studio, a finished run
+    is freed by reference counting: the collector's passes walk every object of Home
+    Assistant, and runs that left cycles behind would bring one every few dozen runs."""
+    write_workflow("chain.json", chain(5))
+    await setup_entry()
+    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
+    await coordinator.start("chain").wait()
+    await hass.async_block_till_done()
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        # More than the Studio keeps to describe (the runs it lets go must be freed too).
+        for _ in range(RECENT_RUNS + 40):
+            await coordinator.start("chain").wait()
+        await hass.async_block_till_done()
+        gc.collect()
+        left = [item for item in gc.garbage if isinstance(item, Run)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []

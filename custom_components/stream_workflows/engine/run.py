@@ -60,6 +60,7 @@ class Run(RunState):
     # Slots: thousands of runs may be parked in waits; a dict per run would double their size.
     __slots__ = (
         "_cancel_requested",
+        "_clock",
         "_done",
         "_main_entered",
         "_resumed",
@@ -94,8 +95,14 @@ class Run(RunState):
             rehearsal=rehearsal,
             trigger=dict(trigger) if trigger else None,
         )
-        # The step executor reads and writes the run's state, the run itself.
-        self.steps = StepExecutor(self, self, host, clock, plan if rehearsal else None)
+        self._clock = clock
+        # The step executor reads and writes the run's state, the run itself. Let go when
+        # the run finishes (`_finish`): the two refer to each other, and a finished run is
+        # then freed at once instead of waiting for the garbage collector, whose passes over
+        # all of Home Assistant's objects would otherwise come with every few dozen runs.
+        self.steps: StepExecutor | None = StepExecutor(
+            self, self, host, clock, plan if rehearsal else None
+        )
         self._task: asyncio.Task[None] | None = None
         self._done: asyncio.Future[RunStatus] | None = None
         # Pause: asked for (waits stop counting, the next boundary parks) until resumed.
@@ -111,12 +118,14 @@ class Run(RunState):
 
     @property
     def clock(self) -> Clock:
-        return self.steps.clock
+        return self._clock
 
     @clock.setter
     def clock(self, clock: Clock) -> None:
         """A time of the run's own (set by the engine before the run begins)."""
-        self.steps.clock = clock
+        self._clock = clock
+        if self.steps is not None:
+            self.steps.clock = clock
 
     @property
     def current(self) -> list[str]:
@@ -238,6 +247,7 @@ class Run(RunState):
             if self.final is not None:
                 status = RunStatus(self.final)
             else:
+                assert self.steps is not None  # let go only when the run finishes
                 status = await DRIVERS[self.definition.shape](self.steps)
         except asyncio.CancelledError:
             if self.stopping or not self._cancel_requested:
@@ -286,6 +296,7 @@ class Run(RunState):
             self._done.set_result(status)
         self.host.run_finished(self)
         self.notify(RunChange.FINISHED)
+        self.steps = None  # nothing runs a step of a finished run (see `__init__`)
 
     def _uncancel(self) -> None:
         task = asyncio.current_task()

@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def chain_document(workflow_id: str, states: int) -> dict[str, Any]:
     }
 
 
-async def measure(repeats: int) -> dict[str, Any]:
+async def measure(repeats: int) -> tuple[dict[str, Any], dict[str, Any]]:
     from homeassistant import loader
     from homeassistant.core import Context
     from homeassistant.helpers import config_validation as cv
@@ -71,6 +72,7 @@ async def measure(repeats: int) -> dict[str, Any]:
     from custom_components.stream_workflows.const import DOMAIN
 
     results: dict[str, Any] = {}
+    actions: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as config_dir:
         folder = Path(config_dir) / "stream_workflows"
         folder.mkdir()
@@ -108,30 +110,84 @@ async def measure(repeats: int) -> dict[str, Any]:
                     await script.async_run(context=Context())
                     return time.perf_counter() - started
 
-                await ours()
-                await theirs()
-                # Taken in turns, so a slower minute of this shared machine weighs on both.
-                ours_times: list[float] = []
-                their_times: list[float] = []
-                for _ in range(max(repeats, SAMPLE_TRANSITIONS // length)):
-                    ours_times.append(await ours())
-                    their_times.append(await theirs())
-                await hass.async_block_till_done()
-                ours_us = statistics.median(ours_times) / length * 1e6
-                theirs_us = statistics.median(their_times) / length * 1e6
-                # Means too: a median leaves out the runs a garbage collection fell in.
-                ours_mean = statistics.fmean(ours_times) / length * 1e6
-                theirs_mean = statistics.fmean(their_times) / length * 1e6
-                results[str(length)] = {
-                    "ours_us_per_transition": round(ours_us, 1),
-                    "ha_script_us_per_step": round(theirs_us, 1),
-                    "ratio": round(theirs_us / ours_us, 2),
-                    "mean_ours_us_per_transition": round(ours_mean, 1),
-                    "mean_ha_script_us_per_step": round(theirs_mean, 1),
-                    "mean_ratio": round(theirs_mean / ours_mean, 2),
-                }
+                results[str(length)] = await paired(ours, theirs, length, repeats)
+            actions = await measure_actions(hass, repeats)
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done()
+    return results, actions
+
+
+async def paired(
+    ours: Callable[[], Awaitable[float]],
+    theirs: Callable[[], Awaitable[float]],
+    length: int,
+    repeats: int,
+) -> dict[str, Any]:
+    """Both sides' cost per step of a chain of `length`: medians and means, in turns."""
+    await ours()
+    await theirs()
+    # Taken in turns, so a slower minute of this shared machine weighs on both.
+    ours_times: list[float] = []
+    their_times: list[float] = []
+    for _ in range(max(repeats, SAMPLE_TRANSITIONS // length)):
+        ours_times.append(await ours())
+        their_times.append(await theirs())
+    ours_us = statistics.median(ours_times) / length * 1e6
+    theirs_us = statistics.median(their_times) / length * 1e6
+    # Means too: a median leaves out the runs a garbage collection fell in.
+    ours_mean = statistics.fmean(ours_times) / length * 1e6
+    theirs_mean = statistics.fmean(their_times) / length * 1e6
+    return {
+        "ours_us_per_transition": round(ours_us, 1),
+        "ha_script_us_per_step": round(theirs_us, 1),
+        "ratio": round(theirs_us / ours_us, 2),
+        "mean_ours_us_per_transition": round(ours_mean, 1),
+        "mean_ha_script_us_per_step": round(theirs_mean, 1),
+        "mean_ratio": round(theirs_mean / ours_mean, 2),
+    }
+
+
+async def measure_actions(hass: Any, repeats: int) -> dict[str, Any]:
+    """What a user's automation sees: our `stream_workflows.run` (`wait: true`) against a
+    Home Assistant script entity of the same length (`script.<name>`, which waits), each
+    with its own entities written and Home Assistant's own bookkeeping (a script keeps a
+    trace of every run)."""
+    from homeassistant.setup import async_setup_component
+
+    from custom_components.stream_workflows.const import DOMAIN
+
+    scripts = {
+        f"bench_{length}": {
+            "mode": "parallel",
+            "sequence": [{"variables": {"step": index}} for index in range(length)],
+        }
+        for length in CHAIN_LENGTHS
+    }
+    assert await async_setup_component(hass, "script", {"script": scripts})
+    await hass.async_block_till_done()
+    results: dict[str, Any] = {}
+    for length in CHAIN_LENGTHS:
+
+        async def ours(length: int = length) -> float:
+            started = time.perf_counter()
+            response = await hass.services.async_call(
+                DOMAIN,
+                "run",
+                {"workflow_id": f"chain_{length}", "wait": True},
+                blocking=True,
+                return_response=True,
+            )
+            elapsed = time.perf_counter() - started
+            assert response["runs"][0]["status"] == "succeeded", response
+            return elapsed
+
+        async def theirs(length: int = length) -> float:
+            started = time.perf_counter()
+            await hass.services.async_call("script", f"bench_{length}", blocking=True)
+            return time.perf_counter() - started
+
+        results[str(length)] = await paired(ours, theirs, length, repeats)
+    await hass.async_block_till_done()
     return results
 
 
@@ -144,10 +200,11 @@ def main() -> None:
     # Both sides log nothing per step; these are start-up notices only.
     logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
     logging.getLogger("aiohttp_fast_zlib").setLevel(logging.ERROR)
-    chains = asyncio.run(measure(args.repeats), debug=False)
+    chains, actions = asyncio.run(measure(args.repeats), debug=False)
     smallest, largest = chains[str(CHAIN_LENGTHS[0])], chains[str(CHAIN_LENGTHS[-1])]
     report = {
         "chains": chains,
+        "via_actions": actions,
         "flatness": round(
             largest["ours_us_per_transition"] / smallest["ours_us_per_transition"], 2
         ),

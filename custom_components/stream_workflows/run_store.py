@@ -69,6 +69,11 @@ class RunStore:
         # Dirty runs whose write is already scheduled, saved before and not finished: a
         # further change of theirs only counts (the hot path of every transition).
         self._due: set[str] = set()
+        # Runs in the last write that finished, and in the write under way: what the disk
+        # holds, or is about to (`agreed`).
+        self._on_disk: frozenset[str] = frozenset()
+        self._writing: frozenset[str] = frozenset()
+        self._collected: frozenset[str] = frozenset()  # the runs the last snapshot holds
         self._changes = 0  # every change counts one
         self._written = 0  # the count the newest finished write covered
         self._oldest: float | None = None  # loop time of the oldest change not yet written
@@ -111,6 +116,15 @@ class RunStore:
             return
         self.changed(run, urgent=True)
         await self._written_up_to(self._changes)
+
+    async def agreed(self, runs: Iterable[Run]) -> None:
+        """Return once what is written agrees with `runs` as a caller is told of them now: a
+        run still going is written, and one that finished is not left written as running (a
+        crash right after the answer can neither lose the one nor bring back the other). A
+        run that finished before it was ever written leaves nothing to wait for."""
+        held = self._on_disk | self._writing
+        if any(not run.finished or run.run_id in held for run in runs):
+            await self.async_flush()
 
     async def _written_up_to(self, changes: int) -> None:
         if self._written >= changes or self._stopped:
@@ -159,6 +173,7 @@ class RunStore:
         covers = self._changes
         started = time.perf_counter()
         data = self._collect()
+        self._writing = self._collected
         self._oldest = None
         self._urgent = False
         try:
@@ -166,6 +181,10 @@ class RunStore:
         except StoreWriteError as err:
             self.stats.failures += 1
             _LOGGER.error("Could not save the runs' checkpoint: %s", err)
+            self._on_disk |= self._writing  # the disk may hold either write
+        else:
+            self._on_disk = self._writing
+        self._writing = frozenset()
         self._written = max(self._written, covers)
         took = time.perf_counter() - started
         self.stats.writes += 1
@@ -189,6 +208,7 @@ class RunStore:
         started = time.perf_counter()
         fragments: list[orjson.Fragment] = []
         alive: set[str] = set()
+        collected: set[str] = set()
         for run in self._runs():
             run_id = run.run_id
             alive.add(run_id)
@@ -197,6 +217,8 @@ class RunStore:
             fragment = self._encoded.get(run_id)
             if fragment is not None:
                 fragments.append(fragment)
+                collected.add(run_id)
+        self._collected = frozenset(collected)
         for run_id in set(self._encoded) - alive:
             del self._encoded[run_id]
             self._sizes.pop(run_id, None)

@@ -141,12 +141,12 @@ def async_register_services(hass: HomeAssistant) -> None:
             )
             for workflow_id in ids
         ]
-        # Answered only once the new runs are on disk: a crash right after the answer
-        # cannot lose a run the caller was told had started.
-        await coordinator.run_store.async_flush()
         if call.data[ATTR_WAIT]:
             for started in runs:
                 await started.wait()
+        # Answered once the disk agrees: a crash right after the answer can neither lose a
+        # run the caller was told had started nor bring back one it was told had ended.
+        await coordinator.run_store.agreed(runs)
         if not call.return_response:
             # A script that waited fails as its run did: nothing else would tell it.
             for started in runs if call.data[ATTR_WAIT] else ():

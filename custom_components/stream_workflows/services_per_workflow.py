@@ -121,11 +121,10 @@ def register_workflow_service(
 
     async def handle(call: ServiceCall) -> ServiceResponse:
         run = coordinator.start(workflow_id, dict(call.data))
-        await coordinator.run_store.async_flush()  # durable before the caller is answered
-        if not call.return_response:
-            return None
-        await run.wait()
-        return run_outcome(coordinator, run)
+        if call.return_response:
+            await run.wait()
+        await coordinator.run_store.agreed([run])  # as the `run` action: the disk agrees
+        return run_outcome(coordinator, run) if call.return_response else None
 
     if not hass.services.has_service(DOMAIN, workflow_id):
         hass.services.async_register(

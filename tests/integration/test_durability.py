@@ -325,3 +325,77 @@ async def test_a_run_that_cannot_be_encoded_never_stops_the_others(
     assert f"Run {odd.run_id} of odd is saved without its variables" in caplog.text
     await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "odd"}, blocking=True)
     await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "hold"}, blocking=True)
+
+
+QUICK_NOOP = {
+    "id": "quick_noop",
+    "name": "Quick noop",
+    "steps": [{"id": "only", "service": "internal", "action": "noop"}],
+}
+SHORT_WAIT = {
+    "id": "short_wait",
+    "name": "Short wait",
+    "steps": [{"id": "wait", "service": "internal", "action": "wait", "params": {"seconds": 0.05}}],
+}
+
+
+@pytest.mark.parametrize("action", ["run", "per_workflow"])
+async def test_the_run_action_answers_once_the_disk_agrees(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    write_workflow: Callable[[str, Any], Path],
+    setup_entry: Any,
+    action: str,
+) -> None:
+    """Told a run started, the caller finds it on disk; told it ended, not on disk as
+    running; told of a run that ended before it was ever written, it is not kept waiting
+    for a write."""
+    write_workflow("hold.json", HOLD)
+    write_workflow("short.json", SHORT_WAIT)
+    write_workflow("quick.json", QUICK_NOOP)
+    entry = await setup_entry()
+    store = manager_of(hass, entry).run_store
+
+    async def call(workflow_id: str, *, wait: bool) -> None:
+        if action == "run":
+            data = {"workflow_id": workflow_id, "wait": wait}
+            await hass.services.async_call(DOMAIN, "run", data, blocking=True, return_response=wait)
+        else:
+            await hass.services.async_call(
+                DOMAIN, workflow_id, {}, blocking=True, return_response=wait
+            )
+
+    await call("hold", wait=False)  # answered at once: the run waits ten minutes
+    assert [run["workflow_id"] for run in saved_runs(hass_storage)] == ["hold"]
+
+    # Written while it waited, answered when it ended, once it is off the disk: the write
+    # that takes it off is held until the run has ended, and the answer waits for it.
+    save = store.store.async_save_checked
+    gate = asyncio.Event()
+
+    async def held_save(data: Any) -> None:
+        await gate.wait()
+        await save(data)
+
+    answered = hass.async_create_task(call("short_wait", wait=True))
+    deadline = time.monotonic() + 20  # a hang guard, not a timing assertion
+    while not any(run["workflow_id"] == "short_wait" for run in saved_runs(hass_storage)):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.005)
+    store.store.async_save_checked = held_save
+    try:
+        while manager_of(hass, entry).engine.runs("short_wait"):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.02)
+        assert not answered.done()  # the run ended; the disk still says it runs
+    finally:
+        gate.set()
+        store.store.async_save_checked = save
+    await answered
+    assert [run["workflow_id"] for run in saved_runs(hass_storage)] == ["hold"]
+
+    writes = store.stats.writes
+    await call("quick_noop", wait=True)  # ended in its first step: nothing on disk to fix
+    assert store.stats.writes == writes
+    await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "hold"}, blocking=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -232,6 +232,14 @@ class WorkflowDefinition:
             )
         written: Mapping[str, Mapping[str, Any]] = self._cache["written_params"]
         return written
+
+    def cached[T](self, key: str, make: Callable[[], T]) -> T:
+        """`make()`, worked out once per definition (nothing in a definition changes):
+        for what is read of it again and again, such as the paths it references."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        found: T = self._cache[key]
+        return found
 
     def action_count(self) -> int:
         """How many steps do work: the sensor's `steps` attribute counts these."""

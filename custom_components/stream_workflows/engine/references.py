@@ -31,12 +31,17 @@ class DerivedInput:
 
 
 def referenced_paths(definition: WorkflowDefinition) -> list[str]:
-    """Every `${...}` path (and condition path) the workflow uses, in document order, once."""
+    """Every `${...}` path (and condition path) the workflow uses, in document order, once.
+    Walked once per definition: every call of the workflow's action checks them."""
+    return list(definition.cached("referenced_paths", lambda: _unique_paths(definition)))
+
+
+def _unique_paths(definition: WorkflowDefinition) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for path in _paths(definition):
         if path_problem(path) is None:
             found.setdefault(path, None)
-    return list(found)
+    return tuple(found)
 
 
 def derived_inputs(
@@ -45,7 +50,7 @@ def derived_inputs(
     """The names the workflow reads that are not steps, built-ins, declared inputs, its own
     variables or `shared` (the host's variables for every workflow, such as `config`)."""
     defined = {
-        *definition.all_steps(),
+        *definition.steps_by_id(),
         *BUILT_INS,
         *definition.inputs,
         *definition.variables,
@@ -60,7 +65,7 @@ def derived_inputs(
 
 
 def _paths(definition: WorkflowDefinition) -> Iterator[str]:
-    for step in definition.all_steps().values():
+    for step in definition.steps_by_id().values():
         if step.condition is not None:
             yield from _condition_paths(step.condition)
         if step.action is not None:

@@ -480,10 +480,12 @@ class WorkflowCoordinator:
 
     @callback
     def _on_run_change(self, run: Run, change: RunChange, detail: Any) -> None:
+        if self._stopped:
+            return
+        workflow_id = run.definition.id
         if change is RunChange.STEP_ENTERED or change is RunChange.STEP_LEFT:
             # The path of every transition, in the order of the general case below.
-            workflow_id = run.definition.id
-            if self._stopped or workflow_id not in self.views:
+            if workflow_id not in self.views:
                 return
             self.live.changed(workflow_id, run)
             if change is RunChange.STEP_ENTERED:
@@ -494,9 +496,6 @@ class WorkflowCoordinator:
             if listeners := self._run_listeners.get(change):
                 self._notify_run_listeners(listeners, run, change)
             return
-        if self._stopped:
-            return
-        workflow_id = run.definition.id
         view = self.views.get(workflow_id)
         if view is None:
             return

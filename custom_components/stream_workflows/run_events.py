@@ -34,28 +34,31 @@ class RunEvents:
         event_type = EVENT_TYPES.get(change)
         if event_type is None:
             return
-        error, errors = self._redacted(run)
+        self._send(event_type, run, run_state(run))
         if change is RunChange.FINISHED:
-            self._errors.pop(run.run_id, None)
-        self._send(event_type, run, error, errors)
+            self._errors.pop(run.run_id, None)  # its last event: no later one to redact for
 
     def fire_state_changed(self, run: Run, entered: str) -> None:
-        """`fire` of the step `entered` (the event of every transition), with `_send` and
-        `run_state` written out: calls less on every transition. The state of a running
-        run is the step it entered last: this one."""
+        """`fire` of the step `entered`: the event of every transition. The state of a
+        running run is the step it entered last, this one (no `run_state` to work out)."""
+        status = run.status
+        self._send(
+            EVENT_STATE_CHANGED, run, entered if status is RunStatus.RUNNING else str(status)
+        )
+
+    def _send(self, event_type: str, run: Run, state: str) -> None:
         error: Any = None
         errors: list[Any] = []
-        if run.error is not None or run.errors:
+        if run.error is not None or run.errors:  # most runs: nothing to redact or cache
             error, redacted = self._redacted(run)
             errors = list(redacted)
-        status = run.status
         self._fire(
-            EVENT_STATE_CHANGED,
+            event_type,
             {
                 "workflow_id": run.definition.id,
                 "run_id": run.run_id,
-                "state": entered if status is RunStatus.RUNNING else str(status),
-                "status": str(status),
+                "state": state,
+                "status": str(run.status),
                 "error": error,
                 "errors": errors,
                 "rehearsal": run.rehearsal,
@@ -63,8 +66,7 @@ class RunEvents:
         )
 
     def _redacted(self, run: Run) -> tuple[Any, list[Any]]:
-        if run.error is None and not run.errors:
-            return None, []  # most runs: nothing to redact, nothing to cache
+        """The run's error and errors redacted, again only when they changed."""
         cached = self._errors.get(run.run_id)
         key = (len(run.errors), run.error)
         if cached is None or cached[0] != key:
@@ -72,20 +74,6 @@ class RunEvents:
             errors = [self._redact_data(item.as_dict()) for item in run.errors]
             cached = self._errors[run.run_id] = (key, error, errors)
         return cached[1], cached[2]
-
-    def _send(self, event_type: str, run: Run, error: Any, errors: list[Any]) -> None:
-        self._fire(
-            event_type,
-            {
-                "workflow_id": run.definition.id,
-                "run_id": run.run_id,
-                "state": run_state(run),
-                "status": str(run.status),
-                "error": error,
-                "errors": list(errors) if errors else [],
-                "rehearsal": run.rehearsal,
-            },
-        )
 
 
 def run_state(run: Run) -> str:

@@ -73,7 +73,6 @@ class RunStore:
         # holds, or is about to (`agreed`).
         self._on_disk: frozenset[str] = frozenset()
         self._writing: frozenset[str] = frozenset()
-        self._collected: frozenset[str] = frozenset()  # the runs the last snapshot holds
         self._changes = 0  # every change counts one
         self._written = 0  # the count the newest finished write covered
         self._oldest: float | None = None  # loop time of the oldest change not yet written
@@ -173,7 +172,7 @@ class RunStore:
         covers = self._changes
         started = time.perf_counter()
         data = self._collect()
-        self._writing = self._collected
+        self._writing = frozenset(self._encoded)  # after a collect: the runs the data holds
         self._oldest = None
         self._urgent = False
         try:
@@ -208,7 +207,6 @@ class RunStore:
         started = time.perf_counter()
         fragments: list[orjson.Fragment] = []
         alive: set[str] = set()
-        collected: set[str] = set()
         for run in self._runs():
             run_id = run.run_id
             alive.add(run_id)
@@ -217,8 +215,6 @@ class RunStore:
             fragment = self._encoded.get(run_id)
             if fragment is not None:
                 fragments.append(fragment)
-                collected.add(run_id)
-        self._collected = frozenset(collected)
         for run_id in set(self._encoded) - alive:
             del self._encoded[run_id]
             self._sizes.pop(run_id, None)

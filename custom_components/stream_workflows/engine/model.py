@@ -222,16 +222,16 @@ class WorkflowDefinition:
     def written_params(self) -> Mapping[str, Mapping[str, Any]]:
         """The parameters of every step that has an action, as written, by step id (made
         once; shared: never change it)."""
-        if "written_params" not in self._cache:
-            self._cache["written_params"] = MappingProxyType(
+        return self.cached(
+            "written_params",
+            lambda: MappingProxyType(
                 {
                     step_id: step.action.params
                     for step_id, step in self.steps_by_id().items()
                     if step.action is not None
                 }
-            )
-        written: Mapping[str, Mapping[str, Any]] = self._cache["written_params"]
-        return written
+            ),
+        )
 
     def cached[T](self, key: str, make: Callable[[], T]) -> T:
         """`make()`, worked out once per definition (nothing in a definition changes):

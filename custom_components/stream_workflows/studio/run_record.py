@@ -33,7 +33,7 @@ def _iso(value: datetime | None) -> str | None:
 def _bounded(value: Any) -> tuple[Any, int]:
     """`value`, or a note in its place when it is too large (or not JSON); its size."""
     if value is None:
-        return None, 4  # most actions' result: nothing to encode (every run's end)
+        return None, 4  # most actions' result (noops, scenes, lights): nothing to encode
     try:
         size = len(json_bytes(value))
     except TypeError:
@@ -95,10 +95,6 @@ class FinishedRun(NamedTuple):
             size += value_size
         results: dict[str, Any] = {}
         for step, result in run.results.items():
-            if result is None:  # most actions' (noops, scenes, lights): nothing to bound
-                results[step] = None
-                size += 4
-                continue
             results[step], value_size = _bounded(result)
             size += value_size
         history = run.history.marked()

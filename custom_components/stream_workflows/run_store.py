@@ -3,7 +3,10 @@
 The contract (README, "Durability"):
 - a change is written at most `max_delay` (1 s) after it happened, however busy the runs are:
   the delay counts from the oldest change not yet written and is never pushed back;
-- a new run and a finished run are written at once (as soon as the write in progress ends);
+- a new run and a finished run are written at once (as soon as the write in progress ends):
+  a new run when the turn of the loop it started in ends, if it is still going then. One that
+  began and ended in that turn (a quick run) was never written: nothing of it can be lost or
+  brought back, so its end (the workflow's last run) is written within `max_delay`;
 - before an external action is dispatched, the run is written with the action marked in
   flight (`durable`): after a crash that action follows `interrupted_action`, and one whose
   completion was written is never dispatched again;
@@ -78,6 +81,9 @@ class RunStore:
         self._oldest: float | None = None  # loop time of the oldest change not yet written
         self._urgent = False
         self._timer: asyncio.TimerHandle | None = None
+        # Runs not yet written that changed in this turn, and the look at them when it ends.
+        self._new: list[Run] = []
+        self._check: asyncio.Handle | None = None
         self._writer: asyncio.Task[None] | None = None
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._stopped = False
@@ -91,22 +97,33 @@ class RunStore:
         """Something to save changed (`run`, or what `extra()` returns)."""
         if self._stopped:
             return
+        fresh = False
         if run is not None:
             run_id = run.run_id
             if not urgent and run_id in self._due and not run.finished:
                 self._changes += 1  # the hot path of every transition: its write is due
                 return
             self._dirty.add(run_id)
-            # A run not yet saved, or one that ended, is written at once: a crash must not
-            # lose a run that started, nor bring back one that finished.
-            urgent = urgent or run_id not in self._encoded or run.finished
+            # A crash must not bring back a run that ended, nor lose one that started.
+            if run.finished:
+                urgent = urgent or run_id in self._on_disk or run_id in self._writing
+            elif run_id not in self._encoded:
+                fresh = True
+                # written as soon as the write under way ends, as any urgent change
+                urgent = urgent or self._writer is not None
         self._changes += 1
         if self._oldest is None:
             self._oldest = self.hass.loop.time()
-        self._schedule(urgent)
+        if fresh and not urgent and run is not None:
+            # A new run: written when this turn of the loop ends, if it is still going then.
+            self._new.append(run)
+            if self._check is None:
+                self._check = self.hass.loop.call_soon(self._write_new_runs)
+        else:
+            self._schedule(urgent)
         if run is not None and not urgent:
-            # Its write is due now (`_schedule` set a timer or a writer is at work), and the
-            # next write collects the run as it is then.
+            # Its write is due now (a timer, a writer at work, or the look at the turn's
+            # end), and the next write collects the run as it is then.
             self._due.add(run.run_id)
 
     async def durable(self, run: Run) -> None:
@@ -132,6 +149,18 @@ class RunStore:
         self._waiters.append((changes, waiter))
         await asyncio.shield(waiter)
 
+    def _write_new_runs(self) -> None:
+        """The end of the turn new runs started in: write those still going now, and leave
+        the rest (runs that began and ended in it) to the timer."""
+        self._check = None
+        new, self._new = self._new, []
+        if self._stopped or self._writer is not None:
+            return
+        if any(not run.finished for run in new):
+            self._schedule(True)
+        elif self._changes > self._written:
+            self._schedule(False)
+
     def _schedule(self, urgent: bool) -> None:
         self._urgent = self._urgent or urgent
         if self._writer is not None:
@@ -149,6 +178,10 @@ class RunStore:
         self._timer = self.hass.loop.call_at(when, self._start_writer)
 
     def _start_writer(self) -> None:
+        if self._check is not None:
+            self._check.cancel()
+            self._check = None
+        self._new.clear()  # the write collects them as they are now
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -220,6 +253,7 @@ class RunStore:
             self._sizes.pop(run_id, None)
         self._dirty.clear()
         self._due.clear()
+        self._new.clear()
         pending, last = self._extra()
         self.stats.encode_seconds = time.perf_counter() - started
         self.stats.bytes = sum(self._sizes.values())
@@ -273,6 +307,10 @@ class RunStore:
         unloads); later changes are not saved."""
         self._stopped = True
         self._due.clear()
+        self._new.clear()
+        if self._check is not None:
+            self._check.cancel()
+            self._check = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -399,3 +399,46 @@ async def test_the_run_action_answers_once_the_disk_agrees(
     await call("quick_noop", wait=True)  # ended in its first step: nothing on disk to fix
     assert store.stats.writes == writes
     await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "hold"}, blocking=True)
+
+
+async def test_a_run_that_ends_in_the_turn_it_started_waits_for_the_timer(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    write_workflow: Callable[[str, Any], Path],
+    setup_entry: Any,
+) -> None:
+    """A run that began and ended in one turn of the loop was never on disk: a crash can
+    neither lose it nor bring it back, so nothing is written at once, and its end (the
+    workflow's last run) is written within `max_delay`. A run still going when the turn
+    it started in ends is written then, not `max_delay` later."""
+    write_workflow("quick.json", QUICK_NOOP)
+    write_workflow("hold.json", HOLD)
+    entry = await setup_entry()
+    coordinator = manager_of(hass, entry)
+    store = coordinator.run_store
+    store.max_delay = 0.2
+    await hass.async_block_till_done()
+    writes = store.stats.writes
+
+    quick = coordinator.start("quick_noop")
+    assert quick.finished  # every step at once: in the turn it started in
+    for _ in range(5):
+        await asyncio.sleep(0)  # the turn's end, and more: no write was started
+    assert store.stats.writes == writes
+    deadline = time.monotonic() + 20  # a hang guard, not a timing assertion
+    while store.stats.writes == writes:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    last = hass_storage[STORAGE_KEY_RUNS]["data"]["last"]["quick_noop"]
+    assert (last["run_id"], last["status"]) == (quick.run_id, "succeeded")
+    assert saved_runs(hass_storage) == []
+
+    store.max_delay = 600.0  # a write before this is the new run's own
+    held = coordinator.start("hold")
+    while [run["run_id"] for run in saved_runs(hass_storage)] != [held.run_id]:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.005)
+    await hass.services.async_call(DOMAIN, "cancel", {"workflow_id": "hold"}, blocking=True)
+    while saved_runs(hass_storage):  # an end the disk held as running: written at once
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.005)

@@ -10,7 +10,9 @@ debug off, logging at WARNING):
 - `ha_script_us_per_step`: a Home Assistant `Script` of N `variables` steps (the cheapest step a
   script has), run with `Script.async_run`;
 - `ratio`: HA's cost per step divided by ours (above 1 means we are faster);
-- the same as means (`mean_…`): they count the runs a garbage collection fell in.
+- the same as means (`mean_…`): they count the runs a garbage collection fell in;
+- `cpu_…`: the medians of the event loop thread's CPU time instead of wall time. This shared
+  machine's speed varies from hour to hour (other tenants); CPU time moves less with it.
 Each figure is the median over several runs after a warm-up run, ours and theirs taken in
 turns.
 """
@@ -39,6 +41,8 @@ REPEATS = 7  # runs of each chain at least
 SAMPLE_TRANSITIONS = 2_000  # short chains run more often: each median covers this many steps
 GOAL_RATIO = 2.0
 GOAL_FLATNESS = 1.2  # the 1,000-state chain within 20 % of the 20-state one, per transition
+
+type Timing = tuple[float, float]  # one run: (wall seconds, seconds of the loop thread's CPU)
 
 
 def chain_document(workflow_id: str, states: int) -> dict[str, Any]:
@@ -97,18 +101,18 @@ async def measure(repeats: int) -> tuple[dict[str, Any], dict[str, Any]]:
                     "script",
                 )
 
-                async def ours(length: int = length) -> float:
-                    started = time.perf_counter()
+                async def ours(length: int = length) -> Timing:
+                    started, cpu = time.perf_counter(), time.thread_time()
                     run = coordinator.start(f"chain_{length}")
                     await run.wait()
-                    elapsed = time.perf_counter() - started
+                    elapsed = time.perf_counter() - started, time.thread_time() - cpu
                     assert run.status.value == "succeeded", run.error
                     return elapsed
 
-                async def theirs(script: Script = script) -> float:
-                    started = time.perf_counter()
+                async def theirs(script: Script = script) -> Timing:
+                    started, cpu = time.perf_counter(), time.thread_time()
                     await script.async_run(context=Context())
-                    return time.perf_counter() - started
+                    return time.perf_counter() - started, time.thread_time() - cpu
 
                 results[str(length)] = await paired(ours, theirs, length, repeats)
             actions = await measure_actions(hass, repeats)
@@ -118,8 +122,8 @@ async def measure(repeats: int) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 async def paired(
-    ours: Callable[[], Awaitable[float]],
-    theirs: Callable[[], Awaitable[float]],
+    ours: Callable[[], Awaitable[Timing]],
+    theirs: Callable[[], Awaitable[Timing]],
     length: int,
     repeats: int,
 ) -> dict[str, Any]:
@@ -129,14 +133,22 @@ async def paired(
     # Taken in turns, so a slower minute of this shared machine weighs on both.
     ours_times: list[float] = []
     their_times: list[float] = []
+    ours_cpu: list[float] = []
+    their_cpu: list[float] = []
     for _ in range(max(repeats, SAMPLE_TRANSITIONS // length)):
-        ours_times.append(await ours())
-        their_times.append(await theirs())
+        wall, cpu = await ours()
+        ours_times.append(wall)
+        ours_cpu.append(cpu)
+        wall, cpu = await theirs()
+        their_times.append(wall)
+        their_cpu.append(cpu)
     ours_us = statistics.median(ours_times) / length * 1e6
     theirs_us = statistics.median(their_times) / length * 1e6
     # Means too: a median leaves out the runs a garbage collection fell in.
     ours_mean = statistics.fmean(ours_times) / length * 1e6
     theirs_mean = statistics.fmean(their_times) / length * 1e6
+    ours_cpu_us = statistics.median(ours_cpu) / length * 1e6
+    theirs_cpu_us = statistics.median(their_cpu) / length * 1e6
     return {
         "ours_us_per_transition": round(ours_us, 1),
         "ha_script_us_per_step": round(theirs_us, 1),
@@ -144,6 +156,9 @@ async def paired(
         "mean_ours_us_per_transition": round(ours_mean, 1),
         "mean_ha_script_us_per_step": round(theirs_mean, 1),
         "mean_ratio": round(theirs_mean / ours_mean, 2),
+        "cpu_ours_us_per_transition": round(ours_cpu_us, 1),
+        "cpu_ha_script_us_per_step": round(theirs_cpu_us, 1),
+        "cpu_ratio": round(theirs_cpu_us / ours_cpu_us, 2),
     }
 
 
@@ -168,8 +183,8 @@ async def measure_actions(hass: Any, repeats: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for length in CHAIN_LENGTHS:
 
-        async def ours(length: int = length) -> float:
-            started = time.perf_counter()
+        async def ours(length: int = length) -> Timing:
+            started, cpu = time.perf_counter(), time.thread_time()
             response = await hass.services.async_call(
                 DOMAIN,
                 "run",
@@ -177,14 +192,14 @@ async def measure_actions(hass: Any, repeats: int) -> dict[str, Any]:
                 blocking=True,
                 return_response=True,
             )
-            elapsed = time.perf_counter() - started
+            elapsed = time.perf_counter() - started, time.thread_time() - cpu
             assert response["runs"][0]["status"] == "succeeded", response
             return elapsed
 
-        async def theirs(length: int = length) -> float:
-            started = time.perf_counter()
+        async def theirs(length: int = length) -> Timing:
+            started, cpu = time.perf_counter(), time.thread_time()
             await hass.services.async_call("script", f"bench_{length}", blocking=True)
-            return time.perf_counter() - started
+            return time.perf_counter() - started, time.thread_time() - cpu
 
         results[str(length)] = await paired(ours, theirs, length, repeats)
     await hass.async_block_till_done()
@@ -213,11 +228,15 @@ def main() -> None:
     if args.json:
         print(json.dumps(report))
         return
-    print(f"{'chain':>6}  {'ours µs/transition':>19}  {'HA script µs/step':>18}  {'ratio':>6}")
+    print(
+        f"{'chain':>6}  {'ours µs/transition':>19}  {'HA script µs/step':>18}  {'ratio':>6}"
+        f"  {'CPU ratio':>9}"
+    )
     for length, figures in chains.items():
         print(
             f"{length:>6}  {figures['ours_us_per_transition']:>19}  "
             f"{figures['ha_script_us_per_step']:>18}  {figures['ratio']:>6}"
+            f"  {figures['cpu_ratio']:>9}"
         )
     print(f"flatness (1,000 vs 20 per transition): {report['flatness']}")
 

@@ -100,7 +100,9 @@ class RunStore:
         fresh = False
         if run is not None:
             run_id = run.run_id
-            if not urgent and run_id in self._due and not run.finished:
+            # `final` is set once the run's end is decided, before it finishes: a plain
+            # read instead of `finished`'s two properties, on every transition.
+            if not urgent and run_id in self._due and run.final is None:
                 self._changes += 1  # the hot path of every transition: its write is due
                 return
             self._dirty.add(run_id)

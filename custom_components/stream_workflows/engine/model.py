@@ -134,6 +134,14 @@ class State:
 
     step: Step
     transitions: Mapping[str, tuple[TransitionOption, ...]]
+    # The target of a `success` transition that is one option without a condition: where
+    # most transitions go, known without looking at the options (`routing.route`).
+    plain_success: str | None = field(init=False, default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        options = self.transitions.get("success")
+        if options is not None and len(options) == 1 and options[0].condition is None:
+            object.__setattr__(self, "plain_success", str(options[0].target))
 
     @property
     def name(self) -> str:

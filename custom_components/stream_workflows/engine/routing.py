@@ -131,8 +131,14 @@ def route(
     matching transition has options and none holds.
     """
     transitions = state.transitions
-    if outcome is Outcome.SUCCESS and not cancel_routed and custom_event(result) is None:
+    if (
+        outcome is Outcome.SUCCESS
+        and not cancel_routed
+        and (result is None or custom_event(result) is None)
+    ):
         # Rule "plain success" (the common case, first): the `success` route, or the end.
+        if state.plain_success is not None:
+            return _going_to(state.plain_success)
         if "success" not in transitions:
             return _SUCCEEDED
         return _going_to(_pick(transitions, "success", test))

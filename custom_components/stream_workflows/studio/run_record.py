@@ -95,6 +95,10 @@ class FinishedRun(NamedTuple):
             size += value_size
         results: dict[str, Any] = {}
         for step, result in run.results.items():
+            if result is None:  # most steps' (noops, scenes, lights): `_bounded` without its call
+                results[step] = None
+                size += 4
+                continue
             results[step], value_size = _bounded(result)
             size += value_size
         history = run.history.marked()

@@ -62,6 +62,9 @@ class WorkflowEngine:
         # generator of their own (seeded by the system), without a system call per run.
         self._run_ids = random.Random()
         self._runs: dict[str, Run] = {}
+        # The same runs by workflow: starting a run, and each entity write, looks at its
+        # workflow's runs, not at every run parked in a wait.
+        self._by_workflow: dict[str, dict[str, Run]] = {}
         self._queues: dict[str, deque[Run]] = {}
         self._base: dict[str, tuple[WorkflowDefinition, dict[str, Any], dict[str, Any]]] = {}
 
@@ -108,12 +111,12 @@ class WorkflowEngine:
         if clock is not None:
             run.clock = clock
             run.started_at = clock.now()
-        self._runs[run.run_id] = run
+        self._add(run)
         queue = self._queues.setdefault(definition.id, deque())
         if definition.mode is RunMode.QUEUED and (active or queue):
             # as in Home Assistant scripts, `max` counts the runs running and waiting
             if len(active) + len(queue) >= definition.max_runs:
-                del self._runs[run.run_id]
+                self._forget(run)
                 raise RunRejectedError(
                     f"'{definition.id}' already has {len(active)} running and {len(queue)} "
                     f"waiting (mode: queued, max: {definition.max_runs})"
@@ -177,7 +180,7 @@ class WorkflowEngine:
         run.load_snapshot(snapshot)
         if run.finished:
             return run  # saved after it ended: nothing left to run
-        self._runs[run.run_id] = run
+        self._add(run)
         if run.status is RunStatus.QUEUED:
             self._queues.setdefault(definition.id, deque()).append(run)
             return run
@@ -189,20 +192,29 @@ class WorkflowEngine:
 
     def runs(self, workflow_id: str | None = None) -> list[Run]:
         """Runs not yet finished (queued included), oldest first."""
-        return [
-            run
-            for run in self._runs.values()
-            if workflow_id is None or run.definition.id == workflow_id
-        ]
+        if workflow_id is None:
+            return list(self._runs.values())
+        return list(self._by_workflow.get(workflow_id, {}).values())
 
     def active_runs(self, workflow_id: str) -> list[Run]:
         """Runs of `workflow_id` that are running or paused."""
         return [
             run
-            for run in self._runs.values()
-            if run.definition.id == workflow_id
-            and run.status in (RunStatus.RUNNING, RunStatus.PAUSED)
+            for run in self._by_workflow.get(workflow_id, {}).values()
+            if run.status is RunStatus.RUNNING or run.status is RunStatus.PAUSED
         ]
+
+    def _add(self, run: Run) -> None:
+        self._runs[run.run_id] = run
+        self._by_workflow.setdefault(run.definition.id, {})[run.run_id] = run
+
+    def _forget(self, run: Run) -> None:
+        self._runs.pop(run.run_id, None)
+        runs = self._by_workflow.get(run.definition.id)
+        if runs is not None and runs.get(run.run_id) is run:
+            del runs[run.run_id]
+            if not runs:
+                del self._by_workflow[run.definition.id]
 
     def dequeue(self, run: Run) -> None:
         """Take a queued run out of its queue (it was cancelled)."""
@@ -214,7 +226,7 @@ class WorkflowEngine:
         """Forget a finished run (out of its queue, if it was cancelled there) and start the
         next queued one of its workflow."""
         self.dequeue(run)
-        self._runs.pop(run.run_id, None)
+        self._forget(run)
         queue = self._queues.get(run.definition.id)
         if queue and not self.active_runs(run.definition.id):
             next_run = queue.popleft()
@@ -231,6 +243,7 @@ class WorkflowEngine:
         """Stop every task but keep the runs unfinished, so their snapshots can be restored."""
         await asyncio.gather(*(run.stop() for run in list(self._runs.values())))
         self._runs.clear()
+        self._by_workflow.clear()
         self._queues.clear()
 
     # -- helpers for runs ---------------------------------------------------------------

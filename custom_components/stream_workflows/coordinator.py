@@ -101,6 +101,9 @@ class WorkflowCoordinator:
             eager_start=True,
         )
         self.engine.tell_dispatches = False  # until a run listener asks for ACTION_STARTED
+        # A machine's transition is one call: `STEP_ENTERED` does what `STEP_LEFT` would
+        # (until a run listener asks for STEP_LEFT).
+        self.engine.tell_steps_left = False
         self.sources: list[WorkflowSource] = []
         self.workflows: dict[str, WorkflowDefinition] = {}
         self.live = LiveViews(hass, self.engine.active_runs)
@@ -435,7 +438,7 @@ class WorkflowCoordinator:
         wanted = frozenset(RunChange if changes is None else changes)
         for change in wanted:
             self._run_listeners[change] = (*self._run_listeners.get(change, ()), listener)
-        self.engine.tell_dispatches = RunChange.ACTION_STARTED in self._run_listeners
+        self._tell_wanted()
 
         @callback
         def remove() -> None:
@@ -447,9 +450,14 @@ class WorkflowCoordinator:
                     self._run_listeners[change] = kept
                 else:
                     self._run_listeners.pop(change, None)
-            self.engine.tell_dispatches = RunChange.ACTION_STARTED in self._run_listeners
+            self._tell_wanted()
 
         return remove
+
+    def _tell_wanted(self) -> None:
+        """Ask the engine for the changes only run listeners read."""
+        self.engine.tell_dispatches = RunChange.ACTION_STARTED in self._run_listeners
+        self.engine.tell_steps_left = RunChange.STEP_LEFT in self._run_listeners
 
     @callback
     def _notify_run_listeners(

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from custom_components.stream_workflows.engine import RunChange, RunStatus
+from custom_components.stream_workflows.engine import Run, RunChange, RunStatus
+from custom_components.stream_workflows.engine.run import YIELD_EVERY
 
 from .conftest import Parts
-from .helpers import build, ended, finish
+from .helpers import build, ended, finish, settle
 
 NOOP = {"service": "internal", "action": "noop"}
 
@@ -356,3 +357,90 @@ async def test_state_with_no_action_only_routes(parts: Parts) -> None:
     assert await finish(run) is RunStatus.SUCCEEDED
     assert run.path == ["start", "b"]
     assert parts.recorder.dispatches == []
+
+
+async def test_a_host_that_asks_for_no_step_left_hears_one_change_per_transition(
+    parts: Parts,
+) -> None:
+    """`tell_steps_left` off: the next state's `STEP_ENTERED` stands for the `STEP_LEFT`
+    before it; the last state's is still told, and the history keeps every step left."""
+    parts.engine.tell_steps_left = False
+    definition = machine(
+        parts,
+        {"name": "a", "action": peer("echo", value=1), "transitions": {"success": "b"}},
+        {
+            "name": "b",
+            "action": {"service": "internal", "action": "wait", "params": {"seconds": 5}},
+            "transitions": {"success": "c"},
+        },
+        {"name": "c"},
+    )
+    run = parts.engine.start(definition)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    assert [
+        (change, detail)
+        for _, change, detail in parts.recorder.changes
+        if change
+        in (
+            RunChange.STEP_ENTERED,
+            RunChange.STEP_LEFT,
+        )
+    ] == [
+        (RunChange.STEP_ENTERED, "a"),
+        (RunChange.STEP_ENTERED, "b"),
+        (RunChange.STEP_ENTERED, "c"),
+        (RunChange.STEP_LEFT, "c"),
+    ]
+    left = [e.get("step") for e in run.history.as_dicts() if e["event"] == "step_left"]
+    assert left == ["a", "b", "c"]
+
+
+async def test_a_step_left_before_the_run_waits_at_a_boundary_is_told_first(
+    parts: Parts,
+) -> None:
+    """A pause parks the run between two states: whoever listens hears the state left
+    before the run parks (a checkpoint taken then must not hold it as in flight)."""
+    parts.engine.tell_steps_left = False
+    definition = machine(
+        parts,
+        {"name": "a", "action": NOOP, "transitions": {"success": "b"}},
+        {"name": "b", "action": NOOP, "transitions": {"success": "c"}},
+        {"name": "c", "action": NOOP},
+    )
+
+    def pause_in_a(run: Run, change: RunChange, detail: Any) -> None:
+        if change is RunChange.STEP_ENTERED and detail == "a":
+            assert run.pause()
+
+    parts.recorder.hooks.append(pause_in_a)
+    run = parts.engine.start(definition)
+    await settle()
+    assert run.status is RunStatus.PAUSED
+    assert run.path == ["a"]  # parked between a and b
+    assert not run.active
+    assert parts.recorder.changes[-1][1:] == (RunChange.STEP_LEFT, "a")
+    assert run.resume()
+    assert await finish(run) is RunStatus.SUCCEEDED
+    told = [detail for _, change, detail in parts.recorder.changes if change is RunChange.STEP_LEFT]
+    assert told == ["a", "c"]
+
+
+async def test_a_step_left_before_the_run_yields_the_loop_is_told_first(parts: Parts) -> None:
+    parts.engine.tell_steps_left = False
+    length = YIELD_EVERY + 20
+    definition = machine(
+        parts,
+        *(
+            {
+                "name": f"s{index}",
+                "action": NOOP,
+                **({"transitions": {"success": f"s{index + 1}"}} if index + 1 < length else {}),
+            }
+            for index in range(length)
+        ),
+    )
+    run = parts.engine.start(definition)
+    assert await finish(run) is RunStatus.SUCCEEDED
+    told = [detail for _, change, detail in parts.recorder.changes if change is RunChange.STEP_LEFT]
+    # the run yields before it enters its YIELD_EVERY-th state, and the last state ends it
+    assert told == [f"s{YIELD_EVERY - 2}", f"s{length - 1}"]

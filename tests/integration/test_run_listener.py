@@ -100,3 +100,36 @@ def test_home_assistant_action_names_must_match_whole() -> None:
     assert adapter.spec("light.turn_on.extra") is None
     assert adapter.spec("Light.turn_on") is None
     assert adapter.spec("light") is None
+
+
+async def test_a_step_left_listener_hears_every_step_left_and_only_while_it_listens(
+    hass: HomeAssistant, write_workflow: Callable[[str, Any], Any], setup_entry: Any
+) -> None:
+    """The coordinator does not ask the engine for a machine's `STEP_LEFT` (the next
+    `STEP_ENTERED` does its work) until a run listener names it."""
+    write_workflow("chain.json", chain(4))
+    await setup_entry()
+    coordinator = get_coordinator(hass)
+    assert coordinator.engine.tell_steps_left is False
+    left: list[str] = []
+
+    def on_left(run: Run, change: RunChange) -> None:
+        assert change is RunChange.STEP_LEFT
+        # heard as the step is left: the next one is not entered yet
+        left.append(run.path[-1])
+
+    remove = coordinator.async_add_run_listener(on_left, (RunChange.STEP_LEFT,))
+    assert coordinator.engine.tell_steps_left is True
+    await hass.services.async_call(DOMAIN, "run", {"workflow_id": "chain"}, blocking=True)
+    await hass.async_block_till_done()
+    assert left == ["s0", "s1", "s2", "s3"]
+    remove()
+    assert coordinator.engine.tell_steps_left is False
+    states: list[str] = []
+    hass.bus.async_listen(
+        "stream_workflows_state_changed", lambda event: states.append(event.data["state"])
+    )
+    await hass.services.async_call(DOMAIN, "run", {"workflow_id": "chain"}, blocking=True)
+    await hass.async_block_till_done()
+    assert left == ["s0", "s1", "s2", "s3"]
+    assert states == ["s0", "s1", "s2", "s3"]  # still one bus event per state entered

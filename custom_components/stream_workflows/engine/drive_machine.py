@@ -34,6 +34,7 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
         current = states[name]
         step = current.step
         if run.at_boundary():
+            steps.tell_left()  # the step left before this wait is told before it
             await run.boundary()
             left_at = None  # the loop ran other things meanwhile: time went on
         steps.enter(step, left_at)
@@ -46,7 +47,7 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
             state.final = final.value
         else:
             state.machine_state = decision.target
-        left_at = steps.leave(step, outcome)
+        left_at = steps.leave(step, outcome, next_enters=final is None)
         if len(state.errors) != known:  # errors handled: heard once the step is left
             steps.announce(known)
         if final is not None:

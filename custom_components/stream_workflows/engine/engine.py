@@ -48,6 +48,10 @@ class WorkflowEngine:
         # `ACTION_STARTED` of a real run costs an object per step: a host that does not read
         # it turns it off (a rehearsal's is always told: its host counts the calls).
         self.tell_dispatches = True
+        # `STEP_LEFT` of a state machine's step that is followed at once by the next one's
+        # `STEP_ENTERED`: a host whose listener does the same for both may turn it off
+        # (then `STEP_ENTERED` stands for both; a step left before a wait is still told).
+        self.tell_steps_left = True
         self.templates = templates
         self.globals: dict[str, Any] = dict(globals_ or {})
         self.max_history = max_history

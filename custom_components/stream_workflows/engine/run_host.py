@@ -53,6 +53,11 @@ class RunHost[R](StepHost, Protocol):
         """Whether the listener hears `ACTION_STARTED` of runs that are not rehearsals."""
 
     @property
+    def tell_steps_left(self) -> bool:
+        """Whether the listener hears `STEP_LEFT` of a machine's step when the next step's
+        `STEP_ENTERED` follows in the same turn of the loop."""
+
+    @property
     def before_dispatch(self) -> Callable[[R], Awaitable[None]] | None: ...
 
     def base_variables(self, definition: WorkflowDefinition) -> Mapping[str, Any]:

@@ -91,7 +91,7 @@ class StepExecutor:
     """Runs the steps of one run, one at a time per caller (branches and DAG nodes each
     call it from their own task)."""
 
-    __slots__ = ("_as_is", "_moment", "clock", "host", "plan", "run", "state")
+    __slots__ = ("_as_is", "_left_untold", "_moment", "clock", "host", "plan", "run", "state")
 
     def __init__(
         self,
@@ -114,6 +114,8 @@ class StepExecutor:
         # in the same turn (entered -> action started, action succeeded -> left): one clock
         # read instead of two on every transition.
         self._moment: tuple[str, datetime] | None = None
+        # The step left whose `STEP_LEFT` the next `STEP_ENTERED` stands for (`leave`).
+        self._left_untold: str | None = None
 
     # -- entering and leaving -----------------------------------------------------------
 
@@ -122,7 +124,9 @@ class StepExecutor:
         between (one transition, one moment: a clock read less on every step)."""
         state = self.state
         if step.id in state.active:
+            self.tell_left()
             return  # restored mid-step: it was entered before the restart
+        self._left_untold = None  # this step's `STEP_ENTERED` stands for it
         state.active[step.id] = {"attempt": 0}
         state.path.append(step.id)
         now = at if at is not None else self.clock.now()
@@ -132,8 +136,13 @@ class StepExecutor:
         if listener is not None:
             listener(self.run, RunChange.STEP_ENTERED, step.id)
 
-    def leave(self, step: Step, outcome: Outcome) -> datetime:
-        """Leave `step`; gives the time it was left (recorded)."""
+    def leave(self, step: Step, outcome: Outcome, *, next_enters: bool = False) -> datetime:
+        """Leave `step`; gives the time it was left (recorded).
+
+        `next_enters`: the caller enters the next step right after, in this turn of the
+        loop. Unless the host asks for it (`tell_steps_left`), `STEP_LEFT` is then not told
+        on its own: the next `STEP_ENTERED` stands for both, and `tell_left` tells it if
+        the run waits in between."""
         state = self.state
         state.active.pop(step.id, None)
         moment = self._moment
@@ -141,10 +150,24 @@ class StepExecutor:
         now = moment[1] if moment is not None and moment[0] == step.id else self.clock.now()
         details, size = _LEFT[outcome]
         state.history.noted(now, "step_left", step.id, details, size + len(step.id))
-        listener = self.host.listener
+        host = self.host
+        listener = host.listener
         if listener is not None:
-            listener(self.run, RunChange.STEP_LEFT, step.id)
+            if next_enters and not host.tell_steps_left:
+                self._left_untold = step.id
+            else:
+                listener(self.run, RunChange.STEP_LEFT, step.id)
         return now
+
+    def tell_left(self) -> None:
+        """Tell the `STEP_LEFT` that `leave` kept for the next `STEP_ENTERED`, now (the run
+        is about to wait, or the next step was entered before)."""
+        left = self._left_untold
+        if left is not None:
+            self._left_untold = None
+            listener = self.host.listener
+            if listener is not None:
+                listener(self.run, RunChange.STEP_LEFT, left)
 
     def should_run(self, step: Step) -> bool:
         """Decide a step's `if`; a step that does not run is recorded as skipped."""

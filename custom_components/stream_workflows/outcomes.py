@@ -119,15 +119,20 @@ def finished_message(data: Mapping[str, Any]) -> str:
 def wants_notification(run: Run, options: Mapping[str, Any]) -> bool:
     """Whether this run's end raises a persistent notification: the workflow's `notify`,
     else the integration's options. Rehearsals never do (their caller has the outcome)."""
-    if run.rehearsal:
-        return False
+    status = run.status
+    if (
+        run.rehearsal
+        or status is RunStatus.CANCELLED
+        or (status is RunStatus.SUCCEEDED and not run.errors)
+    ):
+        return False  # most runs: no setting is read
     raw = run.definition.raw.get("notify")
     own: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     on_failure = own.get("on_failure", options.get(CONF_NOTIFY_ON_FAILURE, False))
     on_handled = own.get("on_handled_errors", options.get(CONF_NOTIFY_ON_HANDLED_ERRORS, False))
-    if run.status is RunStatus.FAILED:
+    if status is RunStatus.FAILED:
         return bool(on_failure)
-    return run.status is RunStatus.SUCCEEDED and bool(run.errors) and bool(on_handled)
+    return status is RunStatus.SUCCEEDED and bool(on_handled)
 
 
 async def async_notify_outcome(hass: HomeAssistant, run: Run, redact: Redact) -> None:

@@ -57,10 +57,12 @@ class Secrets:
     def __init__(self) -> None:
         self._pattern: re.Pattern[str] | None = None
         self.marked: frozenset[str] = frozenset()
+        self._frozen: Secrets | None = None  # `frozen()` until the next `update`
 
     def update(self, variables: Mapping[str, Any], marked: Iterable[str]) -> None:
         """The shared variables and the dotted names marked secret in the options."""
         self.marked = frozenset(marked)
+        self._frozen = None
         values: set[str] = set()
         for path, value in _leaves(variables, ""):
             if value is None or isinstance(value, bool):
@@ -76,9 +78,12 @@ class Secrets:
     def frozen(self) -> Secrets:
         """A copy that keeps today's secrets when these are updated: what is redacted later
         (a finished run's record, made when it is read or saved) is what was secret then."""
-        copy = Secrets()
-        copy._pattern, copy.marked = self._pattern, self.marked
-        return copy
+        # one copy per set of secrets, not one per finished run
+        if self._frozen is None:
+            copy = self._frozen = Secrets()
+            copy._pattern, copy.marked = self._pattern, self.marked
+            copy._frozen = copy
+        return self._frozen
 
     def is_secret_path(self, path: str) -> bool:
         """Whether the shared variable at dotted `path` is secret (marked, or by its name)."""

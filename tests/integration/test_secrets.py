@@ -172,6 +172,21 @@ def test_redact_data_by_key_pattern() -> None:
     }
 
 
+def test_a_frozen_copy_keeps_the_secrets_of_its_time() -> None:
+    """A finished run's record is redacted later with the secrets it ended under: one copy
+    serves every run until the secrets change, and a change makes a new one."""
+    secrets = Secrets()
+    secrets.update({"config": {"apiKey": "first-secret"}}, [])
+    before = secrets.frozen()
+    assert secrets.frozen() is before
+    secrets.update({"config": {"apiKey": "second-secret"}}, [])
+    after = secrets.frozen()
+    assert after is not before
+    assert before.redact("first-secret second-secret") == f"{REDACTED} second-secret"
+    assert after.redact("first-secret second-secret") == f"first-secret {REDACTED}"
+    assert after.frozen() is after
+
+
 async def test_sensor_and_events_hold_no_secret(hass: HomeAssistant, leaky_run: Any) -> None:
     """The failed step's message quotes the OBS password: the sensor's attributes (kept by
     the state machine and the recorder) and the bus events show it redacted."""

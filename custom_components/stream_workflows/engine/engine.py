@@ -138,7 +138,8 @@ class WorkflowEngine:
         `given` is bounded (`limits.MAX_DEPTH` levels, `limits.MAX_BYTES`): past a limit it
         is an `InputError` naming the limit, before anything else looks at it."""
         try:
-            measure(given)
+            if given:  # most runs are given none: nothing to measure
+                measure(given)
         except LimitError as err:
             raise InputError(f"the variables are {err}") from None
         problems: list[str] = []

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from .drive_sequence import execute_block
 from .model import Condition, Outcome, State
-from .routing import ConditionTest, NoTransitionError, Route, route
+from .routing import ConditionTest, NoTransitionError, Route, plain_target, route
 from .run_types import RunError, RunFailedError, RunStatus
 from .step_executor import StepExecutor
 
@@ -39,6 +39,15 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
             left_at = None  # the loop ran other things meanwhile: time went on
         steps.enter(step, left_at)
         outcome = await (execute_block(steps, step) if step.branches else execute(step))
+        target = plain_target(
+            current, outcome, state.results.get(name), cancel_routed=state.cancel_routed
+        )
+        if target is not None:
+            # Rule "plain success" decided it, as `route` would: nothing handled, no end.
+            state.machine_state = target
+            left_at = steps.leave(step, outcome, next_enters=True)
+            name = target
+            continue
         known = len(state.errors)
         decision = _route(steps, current, outcome, test)
         final = decision.final

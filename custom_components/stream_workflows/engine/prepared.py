@@ -30,6 +30,10 @@ class PreparedAction:
     # The details of its first `action_started` history entry and their size, without the
     # step's id (shared by every run: never changed).
     first_started: tuple[dict[str, Any], int]
+    # Rule "plain action": an internal action (no outside service, so no durable intent
+    # before it) with static parameters and no timeout. Its first attempt outside a
+    # rehearsal is the adapter's call with nothing around it (`StepExecutor.execute`).
+    plain: bool = False
 
 
 class PreparedActions:
@@ -74,7 +78,8 @@ class PreparedActions:
             "attempt": 1,
         }
         first_started = (started, note_size("action_started", None, started))
-        prepared = PreparedAction(action, adapter, spec, timeout, static, first_started)
+        plain = static is not None and timeout is None and not adapter.external
+        prepared = PreparedAction(action, adapter, spec, timeout, static, first_started, plain)
         self._cache[id(action)] = (action, prepared)
         return prepared
 

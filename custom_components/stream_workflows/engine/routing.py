@@ -75,6 +75,21 @@ def custom_event(result: Any) -> str | None:
     return event
 
 
+def plain_target(state: State, outcome: Outcome, result: Any, *, cancel_routed: bool) -> str | None:
+    """Rule "plain success", the first `route` applies: a step that succeeded with no
+    custom event, in a run that took no `cancel` route, goes to its state's plain `success`
+    target (`State.plain_success`). None when another rule decides."""
+    target = state.plain_success
+    if (
+        target is None
+        or outcome is not Outcome.SUCCESS
+        or cancel_routed
+        or (result is not None and custom_event(result) is not None)
+    ):
+        return None
+    return target
+
+
 def continues(step: Step, policy: ErrorPolicy) -> bool:
     """Rule "continue on error": a failed step goes on as if it succeeded, by its own
     `continue_on_error` or the definition's `error_policy: continue`."""
@@ -130,15 +145,16 @@ def route(
     it ends `cancelled` where it would have succeeded. Raises `NoTransitionError` when the
     matching transition has options and none holds.
     """
+    plain = plain_target(state, outcome, result, cancel_routed=cancel_routed)
+    if plain is not None:
+        return _going_to(plain)  # the common case, first
     transitions = state.transitions
     if (
         outcome is Outcome.SUCCESS
         and not cancel_routed
         and (result is None or custom_event(result) is None)
     ):
-        # Rule "plain success" (the common case, first): the `success` route, or the end.
-        if state.plain_success is not None:
-            return _going_to(state.plain_success)
+        # Rule "success": the `success` route's options, or the end.
         if "success" not in transitions:
             return _SUCCEEDED
         return _going_to(_pick(transitions, "success", test))
@@ -174,6 +190,7 @@ __all__ = [
     "choose",
     "continues",
     "custom_event",
+    "plain_target",
     "route",
     "transition_keys",
 ]

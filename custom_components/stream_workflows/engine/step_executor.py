@@ -231,10 +231,59 @@ class StepExecutor:
             prepared = self.host.prepared(action)
         except ActionError as err:
             return self.fail(step, err)
+        params = prepared.static
+        if not prepared.plain or params is None or not self._as_is or info["attempt"]:
+            return await self._attempts(step, prepared, info)
+        # Rule "plain action" (`PreparedAction.plain`), its first attempt: the adapter's
+        # call as it is, in this frame (most steps of a routing or bookkeeping state).
+        moment = self._moment
+        self._moment = None
+        started = moment[1] if moment is not None and moment[0] == step.id else self.clock.now()
+        info["attempt"] = 1
+        step_id = step.id
+        details, size = prepared.first_started
+        state.history.noted(started, "action_started", step_id, details, size + len(step_id))
+        host = self.host
+        if host.listener is not None and host.tell_dispatches:
+            host.listener(
+                self.run,
+                RunChange.ACTION_STARTED,
+                ActionDispatch(step_id, action.service, action.action, params, 1),
+            )
+        try:
+            result = await prepared.adapter.execute(
+                action.action, params, StepContext(self, step_id)
+            )
+        except BaseException as err:  # handled as any attempt's failure, retries included
+            return await self._attempts(step, prepared, info, failed=(err, started))
+        state.results[step_id] = result
+        now = self.clock.now()
+        self._moment = (step_id, now)
+        state.history.noted(
+            now,
+            "action_succeeded",
+            step_id,
+            {"duration": (now - started).total_seconds()},
+            _SUCCEEDED + len(step_id),
+        )
+        return Outcome.SUCCESS
+
+    async def _attempts(
+        self,
+        step: Step,
+        prepared: PreparedAction,
+        info: ActiveStep,
+        failed: tuple[BaseException, datetime] | None = None,
+    ) -> Outcome:
+        """The attempts of an action that `execute` does not take as plain: restored,
+        retried, timed, rehearsed or external ones. `failed`: the error of a plain first
+        attempt and when it started, which this handles as it handles its own."""
+        action = prepared.action
+        state = self.state
         external = prepared.adapter.external and not state.rehearsal
         delay: float | None = None
         resume = False
-        if info["attempt"]:
+        if info["attempt"] and failed is None:
             restored = self._restored(step, info, external=external)
             if isinstance(restored, Outcome):
                 return restored
@@ -246,9 +295,15 @@ class StepExecutor:
         self._moment = None
         fresh = moment is not None and moment[0] == step.id and not attempt
         while True:
-            started = moment[1] if fresh and moment is not None else self.clock.now()
+            if failed is not None:
+                started = failed[1]
+            else:
+                started = moment[1] if fresh and moment is not None else self.clock.now()
             fresh = False
             try:
+                if failed is not None:
+                    error, failed = failed[0], None
+                    raise error
                 if delay is not None:
                     info["retrying"] = True
                     await pausable_sleep(self.run, self.clock, info, step.id, delay, delay)
@@ -293,18 +348,24 @@ class StepExecutor:
                     return retried
                 delay = retried
                 continue
-            state.results[step.id] = result
-            now = self.clock.now()
-            self._moment = (step.id, now)
-            state.history.noted(
-                now,
-                "action_succeeded",
-                step.id,
-                # whole microseconds over 1e6: as `round(..., 6)` would give, without it
-                {"duration": (now - started).total_seconds()},
-                _SUCCEEDED + len(step.id),
-            )
-            return Outcome.SUCCESS
+            return self._succeeded(step, result, started)
+
+    def _succeeded(self, step: Step, result: Any, started: datetime) -> Outcome:
+        """Record the action's result and its success (at the moment the step is left, when
+        nothing runs in between)."""
+        state = self.state
+        state.results[step.id] = result
+        now = self.clock.now()
+        self._moment = (step.id, now)
+        state.history.noted(
+            now,
+            "action_succeeded",
+            step.id,
+            # whole microseconds over 1e6: as `round(..., 6)` would give, without it
+            {"duration": (now - started).total_seconds()},
+            _SUCCEEDED + len(step.id),
+        )
+        return Outcome.SUCCESS
 
     def _restored(
         self, step: Step, info: ActiveStep, *, external: bool

@@ -156,20 +156,33 @@ class LiveViews:
         view.status = run.status.value
         view.started_at = run.started_at
         view.finished_at = run.finished_at
-        view.inputs = {name: run.variables.get(name) for name in run.definition.inputs}
-        view.step = run.current[-1] if run.current else (run.path[-1] if run.path else None)
+        inputs = run.definition.inputs
+        variables = run.variables
+        view.inputs = {name: variables.get(name) for name in inputs} if inputs else {}
+        steps_going = run.active
+        path = run.path
+        # the step entered last and still going (`run.current`), else the last one left
+        view.step = next(reversed(steps_going)) if steps_going else (path[-1] if path else None)
         view.step_index, view.steps = run.progress()
-        # A paused wait has no end yet: it resumes with its remaining time.
-        view.wait_ends_at = run.wait_ends_at() if run.status is RunStatus.RUNNING else None
-        view.wait_total = next(
-            (info["wait_total"] for info in run.active.values() if "wait_total" in info), None
+        status = run.status
+        # A paused wait has no end yet: it resumes with its remaining time. A run between
+        # steps (most writes: a finished run's) has no wait at all.
+        view.wait_ends_at = (
+            run.wait_ends_at() if steps_going and status is RunStatus.RUNNING else None
         )
-        paused = run.status is RunStatus.PAUSED
-        view.wait_remaining = run.wait_remaining() if paused else None
-        if run.status is RunStatus.RUNNING:
+        view.wait_total = (
+            next(
+                (info["wait_total"] for info in steps_going.values() if "wait_total" in info), None
+            )
+            if steps_going
+            else None
+        )
+        paused = status is RunStatus.PAUSED
+        view.wait_remaining = run.wait_remaining() if steps_going and paused else None
+        if status is RunStatus.RUNNING:
             view.state = view.step or RunStatus.RUNNING.value
         else:
-            view.state = run.status.value
+            view.state = status.value
         view.rehearsal = run.rehearsal
         # The run's own errors only: a new run starts with none (not the last run's).
         view.handled_errors = len(run.errors)

@@ -286,12 +286,15 @@ class Run(RunState):
         self.active.clear()
         self.final = status.value
         error = self.error
-        self.history.add(
-            self.finished_at,
-            "run_finished",
-            None,
-            {"status": status.value, **({"error": error.as_dict()} if error else {})},
-        )
+        if error is None:  # only names: nothing to redact or shorten
+            self.history.note(self.finished_at, "run_finished", None, {"status": status.value})
+        else:
+            self.history.add(
+                self.finished_at,
+                "run_finished",
+                None,
+                {"status": status.value, "error": error.as_dict()},
+            )
         if self._done is not None and not self._done.done():
             self._done.set_result(status)
         self.host.run_finished(self)

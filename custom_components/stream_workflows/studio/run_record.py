@@ -93,35 +93,38 @@ class FinishedRun(NamedTuple):
         for call in calls:
             rendered[call["step"]], value_size = _bounded(call.get("params"))
             size += value_size
-        results: dict[str, Any] = {}
-        for step, result in run.results.items():
-            if result is None:  # most steps' (noops, scenes, lights): `_bounded` without its call
-                results[step] = None
-                size += 4
-                continue
-            results[step], value_size = _bounded(result)
-            size += value_size
+        results: dict[str, Any] = dict(run.results)
+        size += 4 * len(results)  # most steps' result (noops, scenes, lights): None
+        for step, result in results.items():
+            if result is not None:
+                results[step], value_size = _bounded(result)
+                size += value_size - 4
         history = run.history.marked()
+        path = run.path
         # a step per state entered, about: the states entered, at most one per entry kept
-        size += _STEP_BYTES * min(len(run.path), len(history))
+        size += _STEP_BYTES * min(len(path), len(history))
+        error = run.error
+        errors = run.errors
+        trigger = run.trigger
+        # In the fields' order, by position: made at every run's end.
         return cls(
-            run_id=run.run_id,
-            workflow_id=run.definition.id,
-            status=str(run.status),
-            started_at=run.started_at,
-            finished_at=run.finished_at,
-            trigger=dict(run.trigger or {}),
-            rehearsal=run.rehearsal,
-            path=tuple(run.path),
-            history=history,
+            run.run_id,
+            run.definition.id,
+            str(run.status),
+            run.started_at,
+            run.finished_at,
+            dict(trigger) if trigger else {},
+            run.rehearsal,
+            tuple(path),
+            history,
             # every step's, shared by the definition's runs: a record reads the steps it has
-            written=run.definition.written_params(),
-            rendered=rendered,
-            results=results,
-            error=run.error.as_dict() if run.error else None,
-            errors=tuple(error.as_dict() for error in run.errors),
-            redact=redact,
-            size=size,
+            run.definition.written_params(),
+            rendered,
+            results,
+            error.as_dict() if error else None,
+            tuple(item.as_dict() for item in errors) if errors else (),
+            redact,
+            size,
         )
 
     def summary(self) -> dict[str, Any]:

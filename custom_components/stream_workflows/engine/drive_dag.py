@@ -119,8 +119,11 @@ async def run_node(
         if node.id not in state.active and not steps.should_run(node):
             done[node.id] = "bypassed"
             return Outcome.SUCCESS
-        steps.enter(node)
-        outcome = await (execute_block(steps, node) if node.branches else steps.execute(node))
+        if node.branches:
+            steps.enter(node)
+            outcome = await execute_block(steps, node)
+        else:
+            outcome = await steps.run_step(node)
         known = len(state.errors)
         if outcome is Outcome.SUCCESS:
             done[node.id] = "succeeded"

@@ -19,7 +19,7 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
     RunFailedError."""
     state = steps.state
     run = steps.run
-    execute = steps.execute
+    run_step = steps.run_step
     states = state.definition.states
     name: str = state.machine_state or state.definition.initial_state or ""
     left_at: datetime | None = None  # when the previous state was left, in this turn
@@ -37,8 +37,11 @@ async def drive_machine(steps: StepExecutor) -> RunStatus:
             steps.tell_left()  # the step left before this wait is told before it
             await run.boundary()
             left_at = None  # the loop ran other things meanwhile: time went on
-        steps.enter(step, left_at)
-        outcome = await (execute_block(steps, step) if step.branches else execute(step))
+        if step.branches:
+            steps.enter(step, left_at)
+            outcome = await execute_block(steps, step)
+        else:
+            outcome = await run_step(step, left_at)
         target = plain_target(
             current, outcome, state.results.get(name), cancel_routed=state.cancel_routed
         )

@@ -51,8 +51,11 @@ async def run_steps(
             await run.boundary()
         if step.id not in state.active and not steps.should_run(step):
             continue
-        steps.enter(step)
-        outcome = await (execute_block(steps, step) if step.branches else steps.execute(step))
+        if step.branches:
+            steps.enter(step)
+            outcome = await execute_block(steps, step)
+        else:
+            outcome = await steps.run_step(step)
         known = len(state.errors)
         stops = outcome is Outcome.CANCEL or (
             outcome is not Outcome.SUCCESS and not continues(step, policy)

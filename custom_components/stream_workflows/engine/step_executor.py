@@ -136,6 +136,65 @@ class StepExecutor:
         if listener is not None:
             listener(self.run, RunChange.STEP_ENTERED, step.id)
 
+    async def run_step(self, step: Step, at: datetime | None = None) -> Outcome:
+        """Enter `step` (not a parallel block: its driver enters that and runs its
+        branches) and run its action, retried as it says; `at` as for `enter`.
+
+        Rule "plain action" (`PreparedAction.plain`), on the path of most transitions: the
+        first attempt of such an action outside a rehearsal is the adapter's call with
+        nothing around it, entered and dispatched in this one frame. Anything else, and a
+        failure of that attempt, goes the general way (`_execute`, `_attempts`)."""
+        action = step.action
+        state = self.state
+        step_id = step.id
+        prepared: PreparedAction | None = None
+        if action is not None:
+            try:
+                prepared = self.host.prepared(action)
+            except ActionError:
+                prepared = None  # `_execute` reports it
+        if (
+            prepared is None
+            or not prepared.plain
+            or prepared.static is None
+            or not self._as_is
+            or step_id in state.active
+        ):
+            self.enter(step, at)
+            return await self._execute(step)
+        # what `enter` does, in this frame
+        self._left_untold = None
+        info: ActiveStep = {"attempt": 0}
+        state.active[step_id] = info
+        state.path.append(step_id)
+        started = at if at is not None else self.clock.now()
+        history = state.history
+        history.noted(started, "step_entered", step_id, None, _ENTERED + len(step_id))
+        host = self.host
+        listener = host.listener
+        run = self.run
+        if listener is not None:
+            listener(run, RunChange.STEP_ENTERED, step_id)
+        # its first attempt: the adapter's call as it is
+        assert action is not None
+        info["attempt"] = 1
+        params = prepared.static
+        details, size = prepared.first_started
+        history.noted(started, "action_started", step_id, details, size + len(step_id))
+        if listener is not None and host.tell_dispatches:
+            listener(
+                run,
+                RunChange.ACTION_STARTED,
+                ActionDispatch(step_id, action.service, action.action, params, 1),
+            )
+        try:
+            result = await prepared.adapter.execute(
+                action.action, params, StepContext(self, step_id)
+            )
+        except BaseException as err:  # handled as any attempt's failure, retries included
+            return await self._attempts(step, prepared, info, failed=(err, started))
+        return self._succeeded(step, result, started)
+
     def leave(self, step: Step, outcome: Outcome, *, next_enters: bool = False) -> datetime:
         """Leave `step`; gives the time it was left (recorded).
 
@@ -217,8 +276,8 @@ class StepExecutor:
 
     # -- one step -----------------------------------------------------------------------
 
-    async def execute(self, step: Step) -> Outcome:
-        """Run a step that is not a parallel block: its action, retried as it says."""
+    async def _execute(self, step: Step) -> Outcome:
+        """Run the action of a step entered (`run_step`'s general way)."""
         action = step.action
         state = self.state
         if action is None:
@@ -231,42 +290,7 @@ class StepExecutor:
             prepared = self.host.prepared(action)
         except ActionError as err:
             return self.fail(step, err)
-        params = prepared.static
-        if not prepared.plain or params is None or not self._as_is or info["attempt"]:
-            return await self._attempts(step, prepared, info)
-        # Rule "plain action" (`PreparedAction.plain`), its first attempt: the adapter's
-        # call as it is, in this frame (most steps of a routing or bookkeeping state).
-        moment = self._moment
-        self._moment = None
-        started = moment[1] if moment is not None and moment[0] == step.id else self.clock.now()
-        info["attempt"] = 1
-        step_id = step.id
-        details, size = prepared.first_started
-        state.history.noted(started, "action_started", step_id, details, size + len(step_id))
-        host = self.host
-        if host.listener is not None and host.tell_dispatches:
-            host.listener(
-                self.run,
-                RunChange.ACTION_STARTED,
-                ActionDispatch(step_id, action.service, action.action, params, 1),
-            )
-        try:
-            result = await prepared.adapter.execute(
-                action.action, params, StepContext(self, step_id)
-            )
-        except BaseException as err:  # handled as any attempt's failure, retries included
-            return await self._attempts(step, prepared, info, failed=(err, started))
-        state.results[step_id] = result
-        now = self.clock.now()
-        self._moment = (step_id, now)
-        state.history.noted(
-            now,
-            "action_succeeded",
-            step_id,
-            {"duration": (now - started).total_seconds()},
-            _SUCCEEDED + len(step_id),
-        )
-        return Outcome.SUCCESS
+        return await self._attempts(step, prepared, info)
 
     async def _attempts(
         self,
@@ -275,7 +299,7 @@ class StepExecutor:
         info: ActiveStep,
         failed: tuple[BaseException, datetime] | None = None,
     ) -> Outcome:
-        """The attempts of an action that `execute` does not take as plain: restored,
+        """The attempts of an action that `run_step` does not take as plain: restored,
         retried, timed, rehearsed or external ones. `failed`: the error of a plain first
         attempt and when it started, which this handles as it handles its own."""
         action = prepared.action

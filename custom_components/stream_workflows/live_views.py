@@ -135,6 +135,8 @@ class LiveViews:
         if self._write_handle is not None:
             self._write_handle.cancel()
             self._write_handle = None
+        if not self._unwritten:
+            return  # written already (a control method after a run that ended at once)
         unwritten, self._unwritten = self._unwritten, {}
         for workflow_id, run in unwritten.items():
             if (view := self.views.get(workflow_id)) is not None:

@@ -103,3 +103,25 @@ def test_deferred_dropping_reads_as_dropping_at_once(
             assert len(history) == len(kept)
             assert history.dropped == dropped
             assert history.size == sum(sizes[i] for i in kept)
+
+
+@pytest.mark.parametrize(("limit", "max_bytes"), [(1, 4_096), (7, 10_000), (50, 300), (3, 0)])
+def test_a_pair_of_entries_is_two_noted_entries(limit: int, max_bytes: int) -> None:
+    """`noted_pair` (a step entered and its action started, at one moment) keeps what two
+    `noted` calls keep: the same entries, sizes and drops, whatever the bounds."""
+    paired, single = History(limit, max_bytes=max_bytes), History(limit, max_bytes=max_bytes)
+    started = {"service": "internal", "action": "noop", "attempt": 1}
+    for index in range(300):
+        at = AT + timedelta(seconds=index)
+        step = f"s{index}" * (1 + index % 7)
+        entered_size = 60 + len(step)
+        started_size = 90 + len(step)
+        paired.noted_pair(
+            at, step, "step_entered", entered_size, "action_started", started, started_size
+        )
+        single.noted(at, "step_entered", step, None, entered_size)
+        single.noted(at, "action_started", step, started, started_size)
+        if index % 13 == 0:
+            assert paired.as_dicts() == single.as_dicts()
+    assert paired.as_dicts() == single.as_dicts()
+    assert (len(paired), paired.size, paired.dropped) == (len(single), single.size, single.dropped)

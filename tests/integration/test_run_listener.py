@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 
 from custom_components.stream_workflows.adapters.homeassistant import HomeAssistantAdapter
 from custom_components.stream_workflows.const import DOMAIN
@@ -126,9 +126,12 @@ async def test_a_step_left_listener_hears_every_step_left_and_only_while_it_list
     remove()
     assert coordinator.engine.tell_steps_left is False
     states: list[str] = []
-    hass.bus.async_listen(
-        "stream_workflows_state_changed", lambda event: states.append(event.data["state"])
-    )
+
+    @callback
+    def on_state(event: Event) -> None:  # on the loop, in the order fired
+        states.append(event.data["state"])
+
+    hass.bus.async_listen("stream_workflows_state_changed", on_state)
     await hass.services.async_call(DOMAIN, "run", {"workflow_id": "chain"}, blocking=True)
     await hass.async_block_till_done()
     assert left == ["s0", "s1", "s2", "s3"]

@@ -158,6 +158,26 @@ class History:
         if total - self._base > self._cut_bytes or len(entries) > self._cut_count:
             self._cut()
 
+    def noted_pair(
+        self,
+        at: datetime,
+        step: str,
+        first: str,
+        first_size: int,
+        second: str,
+        second_details: dict[str, Any] | None,
+        second_size: int,
+    ) -> None:
+        """Two `noted` entries of `step` at one moment, the first without details: a step
+        entered and its action started, on most transitions."""
+        entries = self._entries
+        total = self._total + first_size
+        entries.append((at, first, step, None, total))
+        total = self._total = total + second_size
+        entries.append((at, second, step, second_details, total))
+        if total - self._base > self._cut_bytes or len(entries) > self._cut_count:
+            self._cut()
+
     def _settle(self) -> None:
         if self._total - self._base > self._max_bytes or len(self._entries) > self._limit:
             self._cut()

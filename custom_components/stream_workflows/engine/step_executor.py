@@ -168,8 +168,19 @@ class StepExecutor:
         state.active[step_id] = info
         state.path.append(step_id)
         started = at if at is not None else self.clock.now()
-        history = state.history
-        history.noted(started, "step_entered", step_id, None, _ENTERED + len(step_id))
+        # Entered, and its first attempt started at the same moment: both entries at once
+        # (a listener told of the step reads no history entry of it).
+        details, size = prepared.first_started
+        length = len(step_id)
+        state.history.noted_pair(
+            started,
+            step_id,
+            "step_entered",
+            _ENTERED + length,
+            "action_started",
+            details,
+            size + length,
+        )
         host = self.host
         listener = host.listener
         run = self.run
@@ -179,8 +190,6 @@ class StepExecutor:
         assert action is not None
         info["attempt"] = 1
         params = prepared.static
-        details, size = prepared.first_started
-        history.noted(started, "action_started", step_id, details, size + len(step_id))
         if listener is not None and host.tell_dispatches:
             listener(
                 run,

@@ -117,7 +117,7 @@ def test_a_pair_of_entries_is_two_noted_entries(limit: int, max_bytes: int) -> N
         entered_size = 60 + len(step)
         started_size = 90 + len(step)
         paired.noted_pair(
-            at, step, "step_entered", entered_size, "action_started", started, started_size
+            at, step, "step_entered", None, entered_size, "action_started", started, started_size
         )
         single.noted(at, "step_entered", step, None, entered_size)
         single.noted(at, "action_started", step, started, started_size)

@@ -16,7 +16,7 @@ import pytest
 from custom_components.stream_workflows.engine import Run, RunStatus, VirtualClock
 from custom_components.stream_workflows.engine.step_executor import StepExecutor
 
-from .helpers import Peer, Recorder, build, finish, make_engine, registry_with_peer, settle
+from .helpers import Peer, build, finish, make_engine, registry_with_peer, settle
 
 
 class LocalPeer(Peer):
@@ -109,6 +109,14 @@ class Setup:
         self.engine, _, self.recorder = make_engine(
             registry, clock=self.clock, rng=random.Random(7)
         )
+        # what the run shows at each change it tells: the steps going, the path, where next
+        # (not its history: a plain step's start is noted with its entry, before it is told)
+        self.seen: list[tuple[Any, ...]] = []
+        self.recorder.hooks.append(
+            lambda run, change, _detail: self.seen.append(
+                (change, tuple(run.current), tuple(run.path), run.machine_state)
+            )
+        )
 
 
 @pytest.fixture
@@ -120,7 +128,7 @@ async def setups() -> AsyncIterator[tuple[Setup, Setup]]:
         await setup.clock.aclose()
 
 
-def recorded(run: Run, recorder: Recorder) -> dict[str, Any]:
+def recorded(run: Run, setup: Setup) -> dict[str, Any]:
     """Everything a run records and tells, durations left out (the clocks are the same,
     but a duration is the only figure a timeout's timer could move)."""
     history = [
@@ -134,7 +142,8 @@ def recorded(run: Run, recorder: Recorder) -> dict[str, Any]:
         "path": list(run.path),
         "results": dict(run.results),
         "history": history,
-        "changes": [(change, repr(detail)) for _, change, detail in recorder.changes],
+        "changes": [(change, repr(detail)) for _, change, detail in setup.recorder.changes],
+        "seen": setup.seen,
     }
 
 
@@ -157,7 +166,7 @@ async def test_plain_actions_do_what_the_general_path_does(
         general_attempts.clear()
         run = setup.engine.start(build(doc, setup.engine.registry))
         await finish(run)
-        outcomes.append(recorded(run, setup.recorder))
+        outcomes.append(recorded(run, setup))
         if setup is plain:
             # Only a failed plain attempt goes on in the general path (its retries).
             failed_first = {"flaky", "refused", "try", "only"}
@@ -193,5 +202,5 @@ async def test_a_plain_action_cancelled_takes_the_cancel_route(setups: tuple[Set
         assert run.path == ["hold", "cleanup"]
         events = [(e["event"], e.get("step")) for e in run.history.as_dicts()]
         assert ("action_cancelled", "hold") in events
-        outcomes.append(recorded(run, setup.recorder))
+        outcomes.append(recorded(run, setup))
     assert outcomes[0] == outcomes[1]

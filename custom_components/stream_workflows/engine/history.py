@@ -163,16 +163,17 @@ class History:
         at: datetime,
         step: str,
         first: str,
+        first_details: dict[str, Any] | None,
         first_size: int,
         second: str,
         second_details: dict[str, Any] | None,
         second_size: int,
     ) -> None:
-        """Two `noted` entries of `step` at one moment, the first without details: a step
-        entered and its action started, on most transitions."""
+        """Two `noted` entries of `step` at one moment: a step entered and its action
+        started, or its action succeeded and the step left (most transitions)."""
         entries = self._entries
         total = self._total + first_size
-        entries.append((at, first, step, None, total))
+        entries.append((at, first, step, first_details, total))
         total = self._total = total + second_size
         entries.append((at, second, step, second_details, total))
         if total - self._base > self._cut_bytes or len(entries) > self._cut_count:

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Mapping, MutableMapping
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 import voluptuous as vol
 
@@ -18,8 +18,9 @@ from .clock import Clock
 from .errors import ActionError, ActionTimeoutError, TemplateError
 from .events import EventHub
 from .history import note_size
-from .model import ActionDef, Condition, InterruptedAction, Outcome, Step
+from .model import ActionDef, Condition, InterruptedAction, Outcome, State, Step
 from .prepared import PreparedAction
+from .routing import plain_target
 from .run_host import RunControl, RunHost
 from .run_state import ActiveStep, RunState
 from .run_types import (
@@ -136,14 +137,30 @@ class StepExecutor:
         if listener is not None:
             listener(self.run, RunChange.STEP_ENTERED, step.id)
 
-    async def run_step(self, step: Step, at: datetime | None = None) -> Outcome:
+    @overload
+    async def run_step(self, step: Step, at: datetime | None = None) -> Outcome: ...
+
+    @overload
+    async def run_step(
+        self, step: Step, at: datetime | None, *, passes: State
+    ) -> Outcome | datetime: ...
+
+    async def run_step(
+        self, step: Step, at: datetime | None = None, *, passes: State | None = None
+    ) -> Outcome | datetime:
         """Enter `step` (not a parallel block: its driver enters that and runs its
         branches) and run its action, retried as it says; `at` as for `enter`.
 
         Rule "plain action" (`PreparedAction.plain`), on the path of most transitions: the
         first attempt of such an action outside a rehearsal is the adapter's call with
         nothing around it, entered and dispatched in this one frame. Anything else, and a
-        failure of that attempt, goes the general way (`_execute`, `_attempts`)."""
+        failure of that attempt, goes the general way (`_execute`, `_attempts`).
+
+        `passes`: the machine state whose step this is. When that plain attempt succeeds
+        and rule "plain success" (`routing.plain_target`) sends the run on, the step is
+        left here too, as `leave(..., next_enters=True)` leaves it, with the run's
+        `machine_state` set to the target: the time it was left is returned instead of
+        the outcome, for the next state's `at`."""
         action = step.action
         state = self.state
         step_id = step.id
@@ -176,6 +193,7 @@ class StepExecutor:
             started,
             step_id,
             "step_entered",
+            None,
             _ENTERED + length,
             "action_started",
             details,
@@ -202,7 +220,34 @@ class StepExecutor:
             )
         except BaseException as err:  # handled as any attempt's failure, retries included
             return await self._attempts(step, prepared, info, failed=(err, started))
-        return self._succeeded(step, result, started)
+        if passes is None:
+            return self._succeeded(step, result, started)
+        target = plain_target(passes, Outcome.SUCCESS, result, cancel_routed=state.cancel_routed)
+        if target is None:
+            return self._succeeded(step, result, started)
+        # Succeeded, and left for `target` at the same moment: what `_succeeded` and then
+        # `leave` do, both entries in one call.
+        state.results[step_id] = result
+        now = self.clock.now()
+        state.machine_state = target
+        del state.active[step_id]
+        details, size = _LEFT[Outcome.SUCCESS]
+        state.history.noted_pair(
+            now,
+            step_id,
+            "action_succeeded",
+            {"duration": (now - started).total_seconds()},
+            _SUCCEEDED + length,
+            "step_left",
+            details,
+            size + length,
+        )
+        if listener is not None:
+            if host.tell_steps_left:
+                listener(run, RunChange.STEP_LEFT, step_id)
+            else:
+                self._left_untold = step_id  # the next `STEP_ENTERED` stands for it
+        return now
 
     def leave(self, step: Step, outcome: Outcome, *, next_enters: bool = False) -> datetime:
         """Leave `step`; gives the time it was left (recorded).

@@ -95,10 +95,11 @@ class FinishedRun(NamedTuple):
             size += value_size
         results: dict[str, Any] = dict(run.results)
         size += 4 * len(results)  # most steps' result (noops, scenes, lights): None
-        for step, result in results.items():
-            if result is not None:
-                results[step], value_size = _bounded(result)
-                size += value_size - 4
+        if list(results.values()).count(None) != len(results):  # one pass in C, no loop
+            for step, result in results.items():
+                if result is not None:
+                    results[step], value_size = _bounded(result)
+                    size += value_size - 4
         history = run.history.marked()
         path = run.path
         # a step per state entered, about: the states entered, at most one per entry kept

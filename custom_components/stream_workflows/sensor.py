@@ -92,6 +92,7 @@ class WorkflowStateSensor(WorkflowEntity, SensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         view = self.view
+        last_error, last_handled = view.last_error, view.last_handled_error
         attributes: dict[str, Any] = {
             "workflow_id": view.workflow_id,
             "status": view.status,
@@ -99,9 +100,10 @@ class WorkflowStateSensor(WorkflowEntity, SensorEntity):
             "step": view.step,
             "step_index": view.step_index,
             "steps": view.steps,
-            "last_error": self._shown(view.last_error),
+            # most runs have no error: no call to show none (every run's write)
+            "last_error": None if last_error is None else self._shown(last_error),
             "handled_errors": view.handled_errors,
-            "last_handled_error": self._shown(view.last_handled_error),
+            "last_handled_error": None if last_handled is None else self._shown(last_handled),
             "rehearsal": view.rehearsal,
             "started_at": view.started_at.isoformat() if view.started_at else None,
             "finished_at": view.finished_at.isoformat() if view.finished_at else None,

@@ -116,8 +116,10 @@ class WorkflowEngine:
             run.clock = clock
             run.started_at = clock.now()
         self._add(run)
-        queue = self._queues.setdefault(definition.id, deque())
+        queue = self._queues.get(definition.id)
         if definition.mode is RunMode.QUEUED and (active or queue):
+            if queue is None:
+                queue = self._queues[definition.id] = deque()
             # as in Home Assistant scripts, `max` counts the runs running and waiting
             if len(active) + len(queue) >= definition.max_runs:
                 self._forget(run)

@@ -59,7 +59,7 @@ async def async_setup_studio(
         if change is RunChange.STARTED:
             studio.keep(run)  # once it has started, a run can be followed after it ends
         else:
-            calls = coordinator.rehearsal_calls(run)
+            calls = coordinator.rehearsal_calls(run) if run.rehearsal else []
             studio.history.add(FinishedRun.of(run, calls, coordinator.secrets.frozen().redact_data))
 
     @callback

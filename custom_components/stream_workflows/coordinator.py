@@ -121,6 +121,7 @@ class WorkflowCoordinator:
             hass, self.engine, self.workflows, self.views, self.secrets.redact_data
         )
         self.run_store = self.persistence.store
+        self._checkpoint_due = self.run_store.due
         # An external action waits for its run's checkpoint before it is dispatched.
         self.engine.before_dispatch = self.run_store.durable
         self._workflow_store: CheckedStore[dict[str, Any]] = CheckedStore(
@@ -499,8 +500,11 @@ class WorkflowCoordinator:
             if change is RunChange.STEP_ENTERED:
                 self.events.fire_state_changed(run, detail)
             # Left too: in a DAG or a parallel block nothing else may change for a while,
-            # and a step that ended must not be restored as in flight.
-            self.run_store.changed(run)
+            # and a step that ended must not be restored as in flight. A run whose write is
+            # due already is collected by it as it is then (most transitions); a run whose
+            # end is decided is told (its end is written at once).
+            if run.run_id not in self._checkpoint_due or run.final is not None:
+                self.run_store.changed(run)
             if listeners := self._run_listeners.get(change):
                 self._notify_run_listeners(listeners, run, change)
             return

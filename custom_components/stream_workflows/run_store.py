@@ -21,6 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,13 @@ class RunStore:
         self._writer: asyncio.Task[None] | None = None
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._stopped = False
+
+    @property
+    def due(self) -> AbstractSet[str]:
+        """Ids of the runs whose next write is due already (written before, not ending): a
+        further change of one of them is collected by that write, so it needs no `changed`
+        call. The same set for the store's life: a caller may keep it."""
+        return self._due
 
     async def async_load(self) -> dict[str, Any]:
         return dict((await self.store.async_load()) or {})

@@ -442,3 +442,50 @@ async def test_a_run_that_ends_in_the_turn_it_started_waits_for_the_timer(
     while saved_runs(hass_storage):  # an end the disk held as running: written at once
         assert time.monotonic() < deadline
         await asyncio.sleep(0.005)
+
+
+def noop_machine(workflow_id: str, states: int) -> dict[str, Any]:
+    return {
+        "id": workflow_id,
+        "name": workflow_id,
+        "initial_state": "s0",
+        "states": [
+            {
+                "name": f"s{index}",
+                "action": {"service": "internal", "action": "noop"},
+                **({"transitions": {"success": f"s{index + 1}"}} if index + 1 < states else {}),
+            }
+            for index in range(states)
+        ],
+    }
+
+
+async def test_checkpoints_follow_a_machine_that_only_moves_between_states(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    write_workflow: Callable[[str, Any], Path],
+    setup_entry: Any,
+) -> None:
+    """A machine of noop states tells the checkpoints nothing but its transitions (no wait,
+    no action outside): every write still holds where it is then, not where it was when it
+    was first written (a transition of a run whose write is due is collected by it)."""
+    write_workflow("long.json", noop_machine("long", 9_000))
+    entry = await setup_entry()
+    coordinator = manager_of(hass, entry)
+    coordinator.run_store.max_delay = 0.0  # a write after every turn the run yields
+    run = coordinator.start("long")
+    written: list[int] = []
+    deadline = time.monotonic() + 60  # a hang guard, not a timing assertion
+    while not run.finished and time.monotonic() < deadline:
+        await asyncio.sleep(0)
+        for saved in saved_runs(hass_storage):
+            if saved["run_id"] == run.run_id and saved["status"] == "running":
+                index = int(saved["position"]["state"][1:])
+                if not written or index != written[-1]:
+                    written.append(index)
+    assert run.finished
+    assert len(written) >= 3, written  # several positions, each further on
+    assert written == sorted(written)
+    while saved_runs(hass_storage):  # its end is written at once, as the write ends
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.005)

@@ -107,6 +107,7 @@ class WorkflowCoordinator:
         self.sources: list[WorkflowSource] = []
         self.workflows: dict[str, WorkflowDefinition] = {}
         self.live = LiveViews(hass, self.engine.active_runs)
+        self._views_pending = self.live.pending
         self.views = self.live.views
         self.rehearsals = RehearsalCalls()
         self._workflows_listeners: list[WorkflowsChangedCallback] = []
@@ -496,7 +497,8 @@ class WorkflowCoordinator:
             # The path of every transition, in the order of the general case below.
             if workflow_id not in self.views:
                 return
-            self.live.changed(workflow_id, run)
+            if self._views_pending.get(workflow_id) is not run:  # else written with it
+                self.live.changed(workflow_id, run)
             if change is RunChange.STEP_ENTERED:
                 self.events.fire_state_changed(run, detail)
             # Left too: in a DAG or a parallel block nothing else may change for a while,

@@ -4,7 +4,7 @@ and written to its entities at most once per turn of the event loop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -123,6 +123,13 @@ class LiveViews:
         for listener in tuple(self._listeners.get(workflow_id, ())):
             listener()
 
+    @property
+    def pending(self) -> Mapping[str, Run]:
+        """The run each workflow's next write projects (`changed`, until written): when it
+        is the run that changed, that write is scheduled already. The same mapping for the
+        views' life: a caller may keep it."""
+        return self._unwritten
+
     def changed(self, workflow_id: str, run: Run) -> None:
         """Project `run` onto its workflow's view when the current turn of the loop ends."""
         self._unwritten[workflow_id] = run
@@ -137,7 +144,8 @@ class LiveViews:
             self._write_handle = None
         if not self._unwritten:
             return  # written already (a control method after a run that ended at once)
-        unwritten, self._unwritten = self._unwritten, {}
+        unwritten = dict(self._unwritten)
+        self._unwritten.clear()  # the same mapping (`pending`)
         for workflow_id, run in unwritten.items():
             if (view := self.views.get(workflow_id)) is not None:
                 self._refresh(view, run)

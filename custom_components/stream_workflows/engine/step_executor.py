@@ -169,7 +169,7 @@ class StepExecutor:
             try:
                 prepared = self.host.prepared(action)
             except ActionError:
-                prepared = None  # `_execute` reports it
+                prepared = None  # `_execute` reports why
         if (
             prepared is None
             or not prepared.plain
@@ -178,7 +178,7 @@ class StepExecutor:
             or step_id in state.active
         ):
             self.enter(step, at)
-            return await self._execute(step)
+            return await self._execute(step, prepared)
         # what `enter` does, in this frame
         self._left_untold = None
         info: ActiveStep = {"attempt": 0}
@@ -330,8 +330,9 @@ class StepExecutor:
 
     # -- one step -----------------------------------------------------------------------
 
-    async def _execute(self, step: Step) -> Outcome:
-        """Run the action of a step entered (`run_step`'s general way)."""
+    async def _execute(self, step: Step, prepared: PreparedAction | None) -> Outcome:
+        """Run the action of a step entered (`run_step`'s general way); `prepared`: its
+        action as `run_step` found it, None when it has none or the lookup failed."""
         action = step.action
         state = self.state
         if action is None:
@@ -340,10 +341,11 @@ class StepExecutor:
         info = state.active.get(step.id)
         if info is None:
             info = state.active[step.id] = {"attempt": 0}
-        try:
-            prepared = self.host.prepared(action)
-        except ActionError as err:
-            return self.fail(step, err)
+        if prepared is None:
+            try:  # it failed in `run_step`: found again, to report why
+                prepared = self.host.prepared(action)
+            except ActionError as err:
+                return self.fail(step, err)
         return await self._attempts(step, prepared, info)
 
     async def _attempts(

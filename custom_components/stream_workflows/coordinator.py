@@ -364,6 +364,9 @@ class WorkflowCoordinator:
         to watch it step by step on a dashboard or a deck."""
         definition = self.definition(workflow_id)
         clock = rehearsal_clock() if rehearsal and virtual_time else None
+        # What the start changed is written when it returns (a run that ended at once
+        # included), so nothing is scheduled for the end of the turn meanwhile.
+        self.live.hold()
         try:
             run = self.engine.start(
                 definition, variables or {}, rehearsal=rehearsal, trigger=trigger, clock=clock
@@ -376,7 +379,8 @@ class WorkflowCoordinator:
             raise WorkflowStateError(
                 "already_running", {"workflow_id": workflow_id, "error": str(err)}
             ) from err
-        self.write_views()
+        finally:
+            self.live.release()
         return run
 
     def rehearsal_calls(self, run: Run) -> list[dict[str, Any]]:
@@ -503,9 +507,10 @@ class WorkflowCoordinator:
                 self.events.fire_state_changed(run, detail)
             # Left too: in a DAG or a parallel block nothing else may change for a while,
             # and a step that ended must not be restored as in flight. A run whose write is
-            # due already is collected by it as it is then (most transitions); a run whose
-            # end is decided is told (its end is written at once).
-            if run.run_id not in self._checkpoint_due or run.final is not None:
+            # due already is collected by it as it is then (most transitions). A run whose
+            # end is decided finishes in this same call of its task, and `FINISHED` tells
+            # the store (which writes that end at once when the disk holds the run).
+            if run.run_id not in self._checkpoint_due:
                 self.run_store.changed(run)
             if listeners := self._run_listeners.get(change):
                 self._notify_run_listeners(listeners, run, change)

@@ -87,6 +87,9 @@ class LiveViews:
         self._listeners: dict[str, list[CALLBACK_TYPE]] = {}
         self._unwritten: dict[str, Run] = {}  # workflow id -> the run that changed last
         self._write_handle: asyncio.Handle | None = None
+        # While held, changes wait for `release`, which writes them (a start writes what it
+        # changed when it returns: no write to schedule, then call off, for each run).
+        self._held = 0
 
     def install(self, definition: WorkflowDefinition) -> WorkflowView:
         """The workflow's view, made on its first install and renamed on later ones."""
@@ -133,8 +136,18 @@ class LiveViews:
     def changed(self, workflow_id: str, run: Run) -> None:
         """Project `run` onto its workflow's view when the current turn of the loop ends."""
         self._unwritten[workflow_id] = run
-        if self._write_handle is None:
+        if self._write_handle is None and not self._held:
             self._write_handle = self._loop.call_soon(self.write_now)
+
+    def hold(self) -> None:
+        """Schedule no write until `release` (calls nest)."""
+        self._held += 1
+
+    def release(self) -> None:
+        """End a `hold`; the last one writes every change made meanwhile, now."""
+        self._held -= 1
+        if not self._held:
+            self.write_now()
 
     @callback
     def write_now(self) -> None:

@@ -105,7 +105,7 @@ class RunStore:
         """Something to save changed (`run`, or what `extra()` returns)."""
         if self._stopped:
             return
-        fresh = False
+        fresh = finished = False
         if run is not None:
             run_id = run.run_id
             # `final` is set once the run's end is decided, before it finishes: a plain
@@ -113,14 +113,18 @@ class RunStore:
             if not urgent and run_id in self._due and run.final is None:
                 self._changes += 1  # the hot path of every transition: its write is due
                 return
-            self._dirty.add(run_id)
             # A crash must not bring back a run that ended, nor lose one that started.
             if run.finished:
+                # Nothing of it is encoded again (a write holds active runs only): only
+                # whether the disk holds it as running matters.
+                finished = True
                 urgent = urgent or run_id in self._on_disk or run_id in self._writing
-            elif run_id not in self._encoded:
-                fresh = True
-                # written as soon as the write under way ends, as any urgent change
-                urgent = urgent or self._writer is not None
+            else:
+                self._dirty.add(run_id)
+                if run_id not in self._encoded:
+                    fresh = True
+                    # written as soon as the write under way ends, as any urgent change
+                    urgent = urgent or self._writer is not None
         self._changes += 1
         if self._oldest is None:
             self._oldest = self.hass.loop.time()
@@ -131,7 +135,7 @@ class RunStore:
                 self._check = self.hass.loop.call_soon(self._write_new_runs)
         else:
             self._schedule(urgent)
-        if run is not None and not urgent:
+        if run is not None and not urgent and not finished:
             # Its write is due now (a timer, a writer at work, or the look at the turn's
             # end), and the next write collects the run as it is then.
             self._due.add(run.run_id)

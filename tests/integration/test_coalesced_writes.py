@@ -16,7 +16,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 
 from custom_components.stream_workflows.const import DOMAIN
 from custom_components.stream_workflows.engine import Run
-from custom_components.stream_workflows.studio.data import RECENT_RUNS
+from custom_components.stream_workflows.studio.run_history import MAX_RUNS
 
 from .test_setup import entity_id
 
@@ -108,8 +108,8 @@ async def test_finished_runs_leave_no_cycle_for_the_garbage_collector(
     gc.disable()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        # More than the Studio keeps to describe (the runs it lets go must be freed too).
-        for _ in range(RECENT_RUNS + 40):
+        # More than the Studio keeps (the records it lets go must be freed too).
+        for _ in range(MAX_RUNS + 40):
             await coordinator.start("chain").wait()
         await hass.async_block_till_done()
         gc.collect()

@@ -34,8 +34,9 @@ TOLD = frozenset(
     }
 )
 
-KEPT = frozenset({RunChange.STARTED, RunChange.FINISHED})
-"""The changes the Studio always hears: it keeps a run that started, records one that ended."""
+RECORDED = frozenset({RunChange.FINISHED})
+"""The change the Studio always hears: it records a run that ended (a run still going is
+the engine's to look up)."""
 
 
 async def async_setup_studio(
@@ -55,12 +56,9 @@ async def async_setup_studio(
     async_register_sharing_commands(hass)
 
     @callback
-    def run_kept(run: Run, change: RunChange) -> None:
-        if change is RunChange.STARTED:
-            studio.keep(run)  # once it has started, a run can be followed after it ends
-        else:
-            calls = coordinator.rehearsal_calls(run) if run.rehearsal else []
-            studio.history.add(FinishedRun.of(run, calls, coordinator.secrets.frozen().redact_data))
+    def record(run: Run, _change: RunChange) -> None:
+        calls = coordinator.rehearsal_calls(run) if run.rehearsal else []
+        studio.history.add(FinishedRun.of(run, calls, coordinator.secrets.frozen().redact_data))
 
     @callback
     def tell_watchers(run: Run, change: RunChange) -> None:
@@ -81,8 +79,8 @@ async def async_setup_studio(
             told()
             told = None
 
-    # Kept first: a run is kept before a watcher hears it start, and recorded when it ends.
-    removers = [coordinator.async_add_run_listener(run_kept, KEPT)]
+    # Recorded first: a watcher told a run ended finds its record.
+    removers = [coordinator.async_add_run_listener(record, RECORDED)]
     removers.append(coordinator.async_add_workflows_listener(studio.watch_documents(coordinator)))
     studio.watching_changed = watching_changed
     watching_changed()

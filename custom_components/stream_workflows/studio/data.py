@@ -1,5 +1,5 @@
-"""The Studio's state for one Home Assistant run: its stores, the runs it follows, and
-who listens for changes to the set of workflows."""
+"""The Studio's state for one Home Assistant run: its stores, who watches the runs, and who
+listens for changes to the set of workflows."""
 
 from __future__ import annotations
 
@@ -15,19 +15,13 @@ from ..engine import Run, RunChange, RunStatus
 from .run_history import RunHistory
 from .versions import VersionHistory
 
-RECENT_RUNS = 50
-_KEEP_SLACK = 16  # finished runs kept past `RECENT_RUNS` before the oldest are let go
-"""Finished runs kept in memory for subscribers that hear of them after they end."""
-
 
 class StudioData:
-    """The Studio's stores, one per Home Assistant run, and the runs it follows."""
+    """The Studio's stores, one per Home Assistant run, and who watches the runs."""
 
     def __init__(self, hass: HomeAssistant) -> None:
         self.history = RunHistory(hass)
         self.versions = VersionHistory(hass)
-        # The engine forgets a run once it ends; the Studio still describes it then.
-        self._runs: dict[str, Run] = {}
         self._hass = hass
         self.workflow_listeners: set[Callable[[], None]] = set()
         # Subscriptions outlive an entry's reload: the coordinator of the moment feeds them.
@@ -86,25 +80,6 @@ class StudioData:
         self._pending = None
         for listener in list(self.workflow_listeners):
             listener()
-
-    def follow(self, coordinator: WorkflowCoordinator, run_id: str) -> Run | None:
-        """The run `run_id` (active, or among the last that finished)."""
-        run = self._runs.get(run_id) or coordinator.engine.get(run_id)
-        if run is not None:
-            self.keep(run)
-        return run
-
-    def keep(self, run: Run) -> None:
-        """Keep `run` to describe after the engine forgets it (at least the last
-        `RECENT_RUNS` that finished, and every run still going)."""
-        if run.run_id in self._runs:
-            return
-        self._runs[run.run_id] = run
-        if len(self._runs) <= RECENT_RUNS + _KEEP_SLACK:
-            return  # looked at once every `_KEEP_SLACK` runs, not at every start
-        finished = [key for key, kept in self._runs.items() if kept.finished_at is not None]
-        for key in finished[: max(0, len(finished) - RECENT_RUNS)]:
-            del self._runs[key]
 
 
 def live_of(run: Run) -> dict[str, Any]:

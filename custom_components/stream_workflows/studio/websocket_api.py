@@ -449,7 +449,7 @@ def ws_run_detail(hass: HomeAssistant, connection: ActiveConnection, msg: dict[s
     coordinator = get_coordinator(hass)
     studio = hass.data[STUDIO]
     record = studio.history.get(msg["run_id"])
-    if record is None and (run := studio.follow(coordinator, msg["run_id"])) is not None:
+    if record is None and (run := coordinator.engine.get(msg["run_id"])) is not None:
         record = record_of(run, coordinator.rehearsal_calls(run), coordinator.secrets.redact_data)
     if record is None:
         _error(connection, msg["id"], "unknown_run", run_id=msg["run_id"])

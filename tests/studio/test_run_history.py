@@ -161,3 +161,32 @@ async def test_what_a_versions_save_reads_is_never_changed(
     assert versions._to_save()["workflows"] is not published
     assert {workflow_id: list(kept) for workflow_id, kept in published.items()} == as_published
     assert len(ok(await send("versions", workflow_id="quick"))["versions"]) == 2
+
+
+async def test_run_detail_answers_a_run_going_and_exactly_the_runs_listed(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    hass_ws_client: Any,
+) -> None:
+    """A run still going is the engine's: its detail is what it shows now. A finished run
+    is the history's: its detail is there as long as `runs` lists it, and not after."""
+    coordinator = coordinator_of(entry)
+    send = sender(await hass_ws_client(hass))
+    going = coordinator.start("watched")  # its `hold` step waits 0.2 s
+    detail = ok(await send("run_detail", run_id=going.run_id))
+    assert detail["run_id"] == going.run_id
+    assert detail["status"] == "running"
+    await going.wait()
+    await hass.async_block_till_done()
+    assert ok(await send("run_detail", run_id=going.run_id))["status"] == "succeeded"
+
+    ok(await send("save", definition=QUICK))
+    first = (await run_and_wait(hass, "quick"))["run_id"]
+    for _ in range(run_history.MAX_RUNS):
+        await run_and_wait(hass, "quick")
+    listed = [run["run_id"] for run in ok(await send("runs", workflow_id="quick"))["runs"]]
+    assert len(listed) == run_history.MAX_RUNS
+    assert first not in listed
+    failure = await send("run_detail", run_id=first)
+    assert not failure["success"] and failure["error"]["code"] == "unknown_run"
+    assert ok(await send("run_detail", run_id=listed[-1]))["run_id"] == listed[-1]

@@ -21,7 +21,7 @@ from custom_components.stream_workflows.studio import run_history
 from custom_components.stream_workflows.studio.data import STUDIO
 from custom_components.stream_workflows.studio.run_record import FinishedRun
 from tests.studio.test_ws_studio import QUICK, SECRET, entry  # noqa: F401
-from tests.studio.ws_client import ok, sender
+from tests.studio.ws_client import failed, ok, sender
 
 
 async def run_and_wait(hass: HomeAssistant, workflow_id: str) -> dict[str, Any]:
@@ -187,6 +187,5 @@ async def test_run_detail_answers_a_run_going_and_exactly_the_runs_listed(
     listed = [run["run_id"] for run in ok(await send("runs", workflow_id="quick"))["runs"]]
     assert len(listed) == run_history.MAX_RUNS
     assert first not in listed
-    failure = await send("run_detail", run_id=first)
-    assert not failure["success"] and failure["error"]["code"] == "unknown_run"
+    failed(await send("run_detail", run_id=first), "unknown_run")
     assert ok(await send("run_detail", run_id=listed[-1]))["run_id"] == listed[-1]

@@ -29,6 +29,10 @@ class RunEvents:
         self._redact_data = redact_data
         # run id -> ((errors' count, error), redacted error, redacted errors) of its last event
         self._errors: dict[str, tuple[tuple[int, Any], Any, list[Any]]] = {}
+        # The fields of a running run's state event that stay the same for the run, made
+        # once for the run that fired last (let go when it finishes).
+        self._plain_run: Run | None = None
+        self._plain: dict[str, Any] = {}
 
     def fire(self, change: RunChange, run: Run) -> None:
         event_type = EVENT_TYPES.get(change)
@@ -37,11 +41,32 @@ class RunEvents:
         self._send(event_type, run, run_state(run))
         if change is RunChange.FINISHED:
             self._errors.pop(run.run_id, None)  # its last event: no later one to redact for
+            if run is self._plain_run:
+                self._plain_run = None
 
     def fire_state_changed(self, run: Run, entered: str) -> None:
         """`fire` of the step `entered`: the event of every transition. The state of a
         running run is the step it entered last, this one (no `run_state` to work out)."""
         status = run.status
+        if status is RunStatus.RUNNING and run.error is None and not run.errors:
+            # Most events (a running run, no error): a copy of the run's fixed fields with
+            # its state, each event with data of its own.
+            if run is not self._plain_run:
+                self._plain_run = run
+                self._plain = {
+                    "workflow_id": run.definition.id,
+                    "run_id": run.run_id,
+                    "state": entered,
+                    "status": str(status),
+                    "error": None,
+                    "errors": [],
+                    "rehearsal": run.rehearsal,
+                }
+            data = self._plain.copy()
+            data["state"] = entered
+            data["errors"] = []
+            self._fire(EVENT_STATE_CHANGED, data)
+            return
         self._send(
             EVENT_STATE_CHANGED, run, entered if status is RunStatus.RUNNING else str(status)
         )

@@ -119,3 +119,65 @@ async def test_finished_runs_leave_no_cycle_for_the_garbage_collector(
         gc.garbage.clear()
         gc.enable()
     assert left == []
+
+
+def waiting_machine(workflow_id: str, *, fails: bool = False) -> dict[str, Any]:
+    """s0 → s1 (a short wait, so two runs' events interleave) → s2 → s3; with `fails`, s2's
+    step fails and its error route goes on to s3 (an error the run got past)."""
+    failing = {"service": "internal", "action": "log", "params": {"message": "${missing.x}"}}
+    noop = {"service": "internal", "action": "noop"}
+    wait = {"service": "internal", "action": "wait", "params": {"seconds": 0.02}}
+    return {
+        "id": workflow_id,
+        "name": workflow_id,
+        "initial_state": "s0",
+        "states": [
+            {"name": "s0", "action": noop, "transitions": {"success": "s1"}},
+            {"name": "s1", "action": wait, "transitions": {"success": "s2"}},
+            {
+                "name": "s2",
+                "action": failing if fails else noop,
+                "transitions": {"success": "s3", "error": "s3"},
+            },
+            {"name": "s3", "action": noop},
+        ],
+    }
+
+
+async def test_each_state_event_carries_its_own_runs_fields(
+    hass: HomeAssistant, write_workflow: Callable[[str, Any], Any], setup_entry: Any
+) -> None:
+    """Two runs' state events interleave: each names its own workflow, run and rehearsal,
+    each has data of its own, and a run's handled error shows in its events after it."""
+    write_workflow("first.json", waiting_machine("first"))
+    write_workflow("second.json", waiting_machine("second", fails=True))
+    await setup_entry()
+    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
+    events: list[dict[str, Any]] = []
+
+    @callback
+    def on_step(event: Event) -> None:
+        events.append(event.data)
+
+    hass.bus.async_listen(f"{DOMAIN}_state_changed", on_step)
+    first = coordinator.start("first", rehearsal=True, virtual_time=False)
+    second = coordinator.start("second")
+    await first.wait()
+    await second.wait()
+    await hass.async_block_till_done()
+
+    runs = {"first": first, "second": second}
+    seen = [(data["workflow_id"], data["state"]) for data in events]
+    assert seen[:4] == [("first", "s0"), ("first", "s1"), ("second", "s0"), ("second", "s1")]
+    for data in events:
+        run = runs[data["workflow_id"]]
+        assert data["run_id"] == run.run_id
+        assert data["rehearsal"] is run.rehearsal
+        assert data["status"] == "running"
+    assert sorted(seen) == sorted((w, f"s{i}") for w in runs for i in range(4))
+    assert len({id(data) for data in events}) == len(events)
+    assert len({id(data["errors"]) for data in events}) == len(events)
+    second_events = [data for data in events if data["workflow_id"] == "second"]
+    assert [len(data["errors"]) for data in second_events] == [0, 0, 0, 1]
+    assert second_events[-1]["errors"][0]["step"] == "s2"
+    assert all(not data["errors"] for data in events if data["workflow_id"] == "first")

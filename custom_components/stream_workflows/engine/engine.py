@@ -130,7 +130,7 @@ class WorkflowEngine:
             queue.append(run)
             run.history.add(self.clock.now(), "run_queued")
             return run
-        run.begin()
+        run.begin(at=run.started_at)  # made just now: it starts when it was made
         return run
 
     def prepare_variables(

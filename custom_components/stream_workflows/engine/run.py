@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from .clock import Clock
@@ -210,11 +211,12 @@ class Run(RunState):
 
     # -- starting and stopping (called by the engine) -----------------------------------
 
-    def begin(self, *, restored: bool = False) -> None:
-        """Start the run's task; the engine calls this."""
+    def begin(self, *, restored: bool = False, at: datetime | None = None) -> None:
+        """Start the run's task; the engine calls this. `at`: the time it starts, when the
+        caller has read it in this turn of the loop (a run begun as it is made)."""
         if not restored:
             self.status = RunStatus.RUNNING
-            self.started_at = self.clock.now()
+            self.started_at = at if at is not None else self.clock.now()
             self.history.note(self.started_at, "run_started")
         self.notify(RunChange.STARTED)
         self._task = asyncio.Task(

@@ -116,15 +116,18 @@ class RunStore:
             # A crash must not bring back a run that ended, nor lose one that started.
             if run.finished:
                 # Nothing of it is encoded again (a write holds active runs only): only
-                # whether the disk holds it as running matters.
+                # whether the disk holds it as running matters. Its later changes are none.
                 finished = True
+                self._due.discard(run_id)
                 urgent = urgent or run_id in self._on_disk or run_id in self._writing
+            elif run_id in self._encoded:
+                self._dirty.add(run_id)  # encoded again by the next write
             else:
-                self._dirty.add(run_id)
-                if run_id not in self._encoded:
-                    fresh = True
-                    # written as soon as the write under way ends, as any urgent change
-                    urgent = urgent or self._writer is not None
+                # Never encoded: the next write encodes it anyway (no mark to keep: a run
+                # that starts and ends in one turn leaves nothing behind).
+                fresh = True
+                # written as soon as the write under way ends, as any urgent change
+                urgent = urgent or self._writer is not None
         self._changes += 1
         if self._oldest is None:
             self._oldest = self.hass.loop.time()

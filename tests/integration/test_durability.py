@@ -489,3 +489,24 @@ async def test_checkpoints_follow_a_machine_that_only_moves_between_states(
     while saved_runs(hass_storage):  # its end is written at once, as the write ends
         assert time.monotonic() < deadline
         await asyncio.sleep(0.005)
+
+
+async def test_runs_that_begin_and_end_in_one_turn_leave_the_store_nothing(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    write_workflow: Callable[[str, Any], Path],
+    setup_entry: Any,
+) -> None:
+    """A run that starts and finishes before the loop gets a turn was never written and
+    never will be: the store keeps no mark of it (however many such runs come before its
+    next write), and that write holds none of them."""
+    write_workflow("quick.json", noop_machine("quick", 3))
+    entry = await setup_entry()
+    coordinator = manager_of(hass, entry)
+    store = coordinator.run_store
+    for _ in range(200):
+        assert coordinator.start("quick").finished
+    assert not store.due
+    assert not store._dirty
+    await store.async_flush()
+    assert saved_runs(hass_storage) == []

@@ -88,6 +88,7 @@ class FinishedRun(NamedTuple):
     @classmethod
     def of(cls, run: Run, calls: list[dict[str, Any]], redact: RedactData) -> FinishedRun:
         """Take `run`'s parts now (`redact`: a redaction that will not change later)."""
+        history = run.history.marked()  # the bound applied: `size` is of these entries
         size = _HEAD_BYTES + run.history.size
         rendered: dict[str, Any] = {}
         for call in calls:
@@ -100,32 +101,35 @@ class FinishedRun(NamedTuple):
                 if result is not None:
                     results[step], value_size = _bounded(result)
                     size += value_size - 4
-        history = run.history.marked()
         path = run.path
         # a step per state entered, about: the states entered, at most one per entry kept
         size += _STEP_BYTES * min(len(path), len(history))
         error = run.error
         errors = run.errors
         trigger = run.trigger
-        # In the fields' order, by position: made at every run's end.
-        return cls(
-            run.run_id,
-            run.definition.id,
-            str(run.status),
-            run.started_at,
-            run.finished_at,
-            dict(trigger) if trigger else {},
-            run.rehearsal,
-            tuple(path),
-            history,
-            # every step's, shared by the definition's runs: a record reads the steps it has
-            run.definition.written_params(),
-            rendered,
-            results,
-            error.as_dict() if error else None,
-            tuple(item.as_dict() for item in errors) if errors else (),
-            redact,
-            size,
+        # In the fields' order, by position, without the named tuple's `__new__` (one
+        # Python call less): made at every run's end.
+        return tuple.__new__(
+            cls,
+            (
+                run.run_id,
+                run.definition.id,
+                str(run.status),
+                run.started_at,
+                run.finished_at,
+                dict(trigger) if trigger else {},
+                run.rehearsal,
+                tuple(path),
+                history,
+                # every step's, shared by the definition's runs: a record reads the steps it has
+                run.definition.written_params(),
+                rendered,
+                results,
+                error.as_dict() if error else None,
+                tuple(item.as_dict() for item in errors) if errors else (),
+                redact,
+                size,
+            ),
         )
 
     def summary(self) -> dict[str, Any]:

@@ -91,9 +91,10 @@ class WorkflowCoordinator:
         self.hass = hass
         self.entry = entry
         self.registry = shared_registry(hass)
+        self.clock = hass_clock()
         self.engine = WorkflowEngine(
             self.registry,
-            clock=hass_clock(),
+            clock=self.clock,
             events=HassEventHub(hass),
             listener=self._on_run_change,
             templates=template_evaluator(hass),
@@ -363,6 +364,7 @@ class WorkflowCoordinator:
         `stream-workflows simulate`), unless `virtual_time` is False: then it keeps real time,
         to watch it step by step on a dashboard or a deck."""
         definition = self.definition(workflow_id)
+        self.clock.refresh()  # the time zone's offset, looked up at most once a minute
         clock = rehearsal_clock() if rehearsal and virtual_time else None
         # What the start changed is written when it returns (a run that ended at once
         # included), so nothing is scheduled for the end of the turn meanwhile.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timezone, tzinfo
 from typing import Any
 
 import voluptuous as vol
@@ -18,9 +20,44 @@ from .engine import ActionContext, ActionError, RealClock, VirtualClock
 from .engine.conditions import ConditionError
 
 
-def hass_clock() -> RealClock:
-    """The engine's clock in Home Assistant's time zone (tests freeze it with freezer)."""
-    return RealClock(now=dt_util.now)
+class HassClock(RealClock):
+    """The engine's clock: the time in Home Assistant's time zone, as that zone's UTC
+    offset when it was last looked up (`refresh`: at a run's start, at most once a minute;
+    tests freeze the time with freezer). A fixed offset makes the clock read on every step
+    cheaper than the zone's own rules, and the difference of two times exact across a
+    change of daylight saving time (times of one zone subtract as wall clocks); a run going
+    through that change keeps the offset it started with in the times it shows."""
+
+    REFRESH_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._offset: tzinfo = UTC
+        self._refresh_at = 0.0  # `time.monotonic()` of the next look-up
+        self.refresh()
+        self.now = self._now
+
+    def _now(self) -> datetime:
+        return datetime.now(self._offset)
+
+    def refresh(self) -> None:
+        """Look Home Assistant's time zone up again if a minute has passed (its offset may
+        have changed, or the zone itself)."""
+        now = time.monotonic()
+        if now < self._refresh_at:
+            return
+        self._refresh_at = now + self.REFRESH_SECONDS
+        local = dt_util.now()
+        offset, name = local.utcoffset(), local.tzname()
+        if offset is None:
+            self._offset = UTC
+        else:  # named as the zone names itself then (`%Z`: "CET", "PST")
+            self._offset = timezone(offset, name) if name else timezone(offset)
+
+
+def hass_clock() -> HassClock:
+    """The engine's clock in Home Assistant's time zone (`HassClock`)."""
+    return HassClock()
 
 
 def rehearsal_clock() -> VirtualClock:

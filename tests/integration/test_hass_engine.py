@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import voluptuous as vol
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant, ServiceCall, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
@@ -228,3 +229,40 @@ async def test_fire_and_wait_for_events_use_the_bus(
     assert outcome["status"] == "succeeded", outcome
     assert outcome["results"]["answer"] == {"key": "yes", "when": "2026-05-06T07:08:09+00:00"}
     assert hass.states.get(sensor).state == "succeeded"
+
+
+async def test_run_times_are_in_home_assistants_zone_and_follow_a_change_of_it(
+    hass: HomeAssistant,
+    write_workflow: Callable[[str, Any], Any],
+    setup_entry: Callable[[], Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A run's times carry Home Assistant's time zone offset (the `time` built-in is the
+    wall clock there); a change of zone shows in the runs that start a minute later."""
+    write_workflow(
+        "clock.json",
+        sequence(
+            "clock",
+            {
+                "id": "say",
+                "service": "internal",
+                "action": "log",
+                "params": {"message": "${time}"},
+            },
+        ),
+    )
+    await hass.config.async_update(time_zone="America/New_York")
+    freezer.move_to("2026-07-01T12:00:00+00:00")  # 08:00 in New York (daylight saving)
+    await setup_entry()
+    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
+    first = coordinator.start("clock")
+    assert first.started_at.utcoffset() == timedelta(hours=-4)
+    assert first.started_at.isoformat() == "2026-07-01T08:00:00-04:00"
+    assert first.results["say"]["message"] == "08-00-00"
+
+    await hass.config.async_update(time_zone="Asia/Tokyo")
+    freezer.tick(timedelta(seconds=61))
+    later = coordinator.start("clock")
+    assert later.started_at.isoformat() == "2026-07-01T21:01:01+09:00"
+    assert later.results["say"]["message"] == "21-01-01"
+    assert (later.started_at - first.started_at).total_seconds() == 61

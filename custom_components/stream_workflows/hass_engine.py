@@ -25,8 +25,9 @@ class HassClock(RealClock):
     offset when it was last looked up (`refresh`: at a run's start, at most once a minute;
     tests freeze the time with freezer). A fixed offset makes the clock read on every step
     cheaper than the zone's own rules, and the difference of two times exact across a
-    change of daylight saving time (times of one zone subtract as wall clocks); a run going
-    through that change keeps the offset it started with in the times it shows."""
+    change of daylight saving time (times of one zone subtract as wall clocks). Until the
+    next look-up after such a change, times show the offset before it: the same instants,
+    an hour off on the wall clock."""
 
     REFRESH_SECONDS = 60.0
 

@@ -131,7 +131,8 @@ def register_workflow_service(
             DOMAIN,
             workflow_id,
             handle,
-            schema=vol.All(_inputs_validator(coordinator, workflow_id)),
+            # compiled once (a bare `vol.All` compiles its parts at every call)
+            schema=vol.Schema(_inputs_validator(coordinator, workflow_id)),
             supports_response=SupportsResponse.OPTIONAL,
         )
     shared = coordinator.engine.globals

@@ -86,19 +86,22 @@ EXPORT_SCHEMA = vol.Schema(
         vol.Optional("description", default=""): cv.string,
     }
 )
-IMPORT_SCHEMA = vol.All(
-    vol.Schema(
-        {
-            vol.Exclusive("share", "source"): cv.string,
-            vol.Exclusive("yaml", "source"): cv.string,
-            vol.Exclusive("url", "source"): cv.url,
-            vol.Optional("preview", default=False): cv.boolean,
-            vol.Optional("choices", default=dict): {cv.string: vol.In(["copy", "replace"])},
-            vol.Optional("new_ids", default=dict): {cv.string: cv.string},
-            vol.Optional("remap", default=dict): {cv.string: {cv.string: cv.string}},
-        }
-    ),
-    cv.has_at_least_one_key("share", "yaml", "url"),
+# compiled once (a bare `vol.All` compiles its parts at every call)
+IMPORT_SCHEMA = vol.Schema(
+    vol.All(
+        vol.Schema(
+            {
+                vol.Exclusive("share", "source"): cv.string,
+                vol.Exclusive("yaml", "source"): cv.string,
+                vol.Exclusive("url", "source"): cv.url,
+                vol.Optional("preview", default=False): cv.boolean,
+                vol.Optional("choices", default=dict): {cv.string: vol.In(["copy", "replace"])},
+                vol.Optional("new_ids", default=dict): {cv.string: cv.string},
+                vol.Optional("remap", default=dict): {cv.string: {cv.string: cv.string}},
+            }
+        ),
+        cv.has_at_least_one_key("share", "yaml", "url"),
+    )
 )
 
 

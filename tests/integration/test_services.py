@@ -318,3 +318,38 @@ async def test_reserved_id_is_rejected(
     item = response["workflows"][0]
     assert item["valid"] is False
     assert "built-in" in item["errors"][0]
+
+
+async def test_every_action_schema_is_compiled_once(
+    hass: HomeAssistant, seed_workflows: Any, setup_entry: Callable[[], Any]
+) -> None:
+    """Each action's schema is a `vol.Schema`, compiled when registered: a bare `vol.All`
+    called as a schema compiles its parts again at every call (voluptuous 0.15)."""
+    await setup_entry()
+    services = hass.services.async_services()[DOMAIN]
+    assert {"run", "pause", "raid_workflow"} <= set(services)
+    for name, service in services.items():
+        assert service.schema is None or isinstance(service.schema, vol.Schema), name
+    compiled: list[Any] = []
+    original = vol.Schema.__init__
+
+    def counting(self: vol.Schema, *args: Any, **kwargs: Any) -> None:
+        compiled.append(args[0] if args else None)
+        original(self, *args, **kwargs)
+
+    vol.Schema.__init__ = counting  # type: ignore[method-assign]
+    try:
+        await hass.services.async_call(
+            DOMAIN,
+            "run",
+            {
+                "workflow_id": "raid_workflow",
+                "variables": {"raid_target": "x"},
+                "rehearsal": True,
+                "wait": True,
+            },
+            blocking=True,
+        )
+    finally:
+        vol.Schema.__init__ = original  # type: ignore[method-assign]
+    assert compiled == []  # nothing compiled to check a call

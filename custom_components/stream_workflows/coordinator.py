@@ -1,9 +1,8 @@
 """The workflow coordinator: Home Assistant's side of the engine ("the coordinator").
 
-It loads workflows from files and storage, owns the engine and its runs, mirrors each
-workflow's live state into a `WorkflowView` that entities read (`live_views`), fires bus
-events (`run_events`), checkpoints runs to storage, restores them after a restart, attaches
-triggers and registers one action per workflow.
+It loads workflows from files and storage, owns the engine and its runs, has every run
+change mirrored (`run_mirror`: the entity views, bus events, checkpoints and run listeners),
+restores runs after a restart and attaches triggers.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from .engine import (
     Run,
     RunChange,
     RunRejectedError,
-    VirtualClock,
     WorkflowDefinition,
     WorkflowEngine,
 )
@@ -43,9 +41,10 @@ from .engine.errors import Problem
 from .hass_engine import HassEventHub, hass_clock, rehearsal_clock, template_evaluator
 from .issues import WorkflowIssues
 from .live_views import LiveViews
-from .outcomes import RehearsalCalls, async_notify_outcome, log_handled_error, wants_notification
+from .outcomes import RehearsalCalls
 from .redaction import Secrets
 from .run_events import RunEvents
+from .run_mirror import RunChangeCallback, RunMirror
 from .run_persistence import RunPersistence
 from .sources import WorkflowSource, check_ids, load_folder, load_stored
 from .state_errors import WorkflowStateError
@@ -69,7 +68,6 @@ class WorkflowsChanged:
 
 
 type WorkflowsChangedCallback = Callable[[WorkflowsChanged], None]
-type RunChangeCallback = Callable[[Run, RunChange], None]
 
 
 class EntrySettings(Protocol):
@@ -96,24 +94,16 @@ class WorkflowCoordinator:
             self.registry,
             clock=self.clock,
             events=HassEventHub(hass),
-            listener=self._on_run_change,
             templates=template_evaluator(hass),
             globals_=entry.options.get(CONF_VARIABLES, {}),
             eager_start=True,
         )
-        self.engine.tell_dispatches = False  # until a run listener asks for ACTION_STARTED
-        # A machine's transition is one call: `STEP_ENTERED` does what `STEP_LEFT` would
-        # (until a run listener asks for STEP_LEFT).
-        self.engine.tell_steps_left = False
         self.sources: list[WorkflowSource] = []
         self.workflows: dict[str, WorkflowDefinition] = {}
         self.live = LiveViews(hass, self.engine.active_runs)
-        self._views_pending = self.live.pending
         self.views = self.live.views
         self.rehearsals = RehearsalCalls()
         self._workflows_listeners: list[WorkflowsChangedCallback] = []
-        # change -> who wants to hear of it (`async_add_run_listener`)
-        self._run_listeners: dict[RunChange, tuple[RunChangeCallback, ...]] = {}
         # Secret shared variables are taken out of histories (and diagnostics, logs, exports).
         self.secrets = Secrets()
         self.update_secrets()
@@ -123,7 +113,18 @@ class WorkflowCoordinator:
             hass, self.engine, self.workflows, self.views, self.secrets.redact_data
         )
         self.run_store = self.persistence.store
-        self._checkpoint_due = self.run_store.due
+        # Every run change, mirrored: the engine's listener (run_mirror.py).
+        self.mirror = RunMirror(
+            hass,
+            entry,
+            self.engine,
+            self.live,
+            self.events,
+            self.run_store,
+            self.rehearsals,
+            self.secrets,
+        )
+        self.engine.listener = self.mirror.on_run_change
         # An external action waits for its run's checkpoint before it is dispatched.
         self.engine.before_dispatch = self.run_store.durable
         self._workflow_store: CheckedStore[dict[str, Any]] = CheckedStore(
@@ -160,6 +161,7 @@ class WorkflowCoordinator:
         if self._stopped:
             return
         self._stopped = True
+        self.mirror.stopped = True
         self.live.stop()
         self.persistence.cancel_restore()
         for remove in self._triggers.values():
@@ -429,53 +431,11 @@ class WorkflowCoordinator:
 
     @callback
     def async_add_run_listener(
-        self,
-        listener: RunChangeCallback,
-        changes: Iterable[RunChange] | None = None,
+        self, listener: RunChangeCallback, changes: Iterable[RunChange] | None = None
     ) -> CALLBACK_TYPE:
-        """Call `listener(run, change)` on each change in `changes` (default: every change,
-        `RunChange.ACTION_STARTED` included) of every run; return its remover.
-
-        The listener runs synchronously on the event loop, after this coordinator has
-        projected the change onto the entity view (the write itself is coalesced to the
-        end of the loop's turn; a finished run's view is written before the listener runs)
-        and fired the bus event. It must be cheap and must not block: it runs on the hot
-        path of every transition, which is why it names the changes it wants. A listener
-        that raises is logged and does not stop the run or the other listeners.
-        """
-        wanted = frozenset(RunChange if changes is None else changes)
-        for change in wanted:
-            self._run_listeners[change] = (*self._run_listeners.get(change, ()), listener)
-        self._tell_wanted()
-
-        @callback
-        def remove() -> None:
-            for change in wanted:
-                kept = tuple(
-                    item for item in self._run_listeners.get(change, ()) if item != listener
-                )
-                if kept:
-                    self._run_listeners[change] = kept
-                else:
-                    self._run_listeners.pop(change, None)
-            self._tell_wanted()
-
-        return remove
-
-    def _tell_wanted(self) -> None:
-        """Ask the engine for the changes only run listeners read."""
-        self.engine.tell_dispatches = RunChange.ACTION_STARTED in self._run_listeners
-        self.engine.tell_steps_left = RunChange.STEP_LEFT in self._run_listeners
-
-    @callback
-    def _notify_run_listeners(
-        self, listeners: tuple[RunChangeCallback, ...], run: Run, change: RunChange
-    ) -> None:
-        for listener in listeners:
-            try:
-                listener(run, change)
-            except Exception:
-                _LOGGER.exception("A run listener failed on %s of %s", change, run.run_id)
+        """Call `listener(run, change)` on each change in `changes` (default: every change)
+        of every run; return its remover (`RunMirror.add_listener` says when and how)."""
+        return self.mirror.add_listener(listener, changes)
 
     def async_add_workflows_listener(self, listener: WorkflowsChangedCallback) -> CALLBACK_TYPE:
         """Call `listener` with a `WorkflowsChanged` at the end of every reload that changed
@@ -493,70 +453,6 @@ class WorkflowCoordinator:
     def write_views(self) -> None:
         """Write every entity whose workflow changed since the last write, now."""
         self.live.write_now()
-
-    @callback
-    def _on_run_change(self, run: Run, change: RunChange, detail: Any) -> None:
-        if self._stopped:
-            return
-        workflow_id = run.definition.id
-        if change is RunChange.STEP_ENTERED or change is RunChange.STEP_LEFT:
-            # The path of every transition, in the order of the general case below.
-            if workflow_id not in self.views:
-                return
-            if self._views_pending.get(workflow_id) is not run:  # else written with it
-                self.live.changed(workflow_id, run)
-            if change is RunChange.STEP_ENTERED:
-                self.events.fire_state_changed(run, detail)
-            # Left too: in a DAG or a parallel block nothing else may change for a while,
-            # and a step that ended must not be restored as in flight. A run whose write is
-            # due already is collected by it as it is then (most transitions). A run whose
-            # end is decided finishes in this same call of its task, and `FINISHED` tells
-            # the store (which writes that end at once when the disk holds the run).
-            if run.run_id not in self._checkpoint_due:
-                self.run_store.changed(run)
-            if listeners := self._run_listeners.get(change):
-                self._notify_run_listeners(listeners, run, change)
-            return
-        view = self.views.get(workflow_id)
-        if view is None:
-            return
-        if change is RunChange.ACTION_STARTED:
-            # nothing an entity shows changes; keeps the hot path cheap
-            if run.rehearsal and not self.rehearsals.dispatched(run, detail):
-                _LOGGER.warning(
-                    "Rehearsal %s of %s stopped after %s actions: the workflow seems to loop",
-                    run.run_id,
-                    workflow_id,
-                    self.rehearsals.limit,
-                )
-                run.cancel(route=False)
-            if listeners := self._run_listeners.get(change):
-                self._notify_run_listeners(listeners, run, change)
-            return
-        if change is RunChange.STARTED:
-            view.last_triggered = run.started_at
-            if run.rehearsal:
-                self.rehearsals.started(run)
-        elif change is RunChange.ERROR_HANDLED:
-            log_handled_error(run, detail, self.secrets.redact)
-        self.live.changed(workflow_id, run)
-        if change is RunChange.FINISHED:
-            # Whoever awaited the run (an action with a response) reads its entities next.
-            self.live.write_now()
-        self.events.fire(change, run)
-        self.run_store.changed(run)
-        if listeners := self._run_listeners.get(change):
-            self._notify_run_listeners(listeners, run, change)
-        if change is not RunChange.FINISHED:
-            return
-        own_clock = run.clock if run.clock is not self.engine.clock else None
-        if isinstance(own_clock, VirtualClock):
-            own_clock.close()  # a rehearsal's own clock: nothing is left to time
-        if wants_notification(run, self.entry.options):
-            self.hass.async_create_task(
-                async_notify_outcome(self.hass, run, self.secrets.redact),
-                f"stream_workflows notify {workflow_id}",
-            )
 
 
 def device_model(definition: WorkflowDefinition) -> str:

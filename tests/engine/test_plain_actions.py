@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from custom_components.stream_workflows.engine import Run, RunStatus, VirtualClock
+from custom_components.stream_workflows.engine import (
+    Run,
+    RunStatus,
+    VirtualClock,
+    attempts,
+    step_executor,
+)
 from custom_components.stream_workflows.engine.step_executor import StepExecutor
 
 from .helpers import Peer, build, finish, make_engine, registry_with_peer, settle
@@ -154,13 +160,15 @@ async def test_plain_actions_do_what_the_general_path_does(
     plain, general = setups
     document = {"id": name, **WORKFLOWS[name]}
     general_attempts: list[str] = []
-    original = StepExecutor._attempts
+    original = attempts.run_attempts
 
-    async def counted(self: StepExecutor, step: Any, *args: Any, **kwargs: Any) -> Any:
+    async def counted(steps: StepExecutor, step: Any, *args: Any, **kwargs: Any) -> Any:
         general_attempts.append(step.id)
-        return await original(self, step, *args, **kwargs)
+        return await original(steps, step, *args, **kwargs)
 
-    monkeypatch.setattr(StepExecutor, "_attempts", counted)
+    # the general path, from a plain attempt that failed and from `execute_action`
+    monkeypatch.setattr(step_executor, "run_attempts", counted)
+    monkeypatch.setattr(attempts, "run_attempts", counted)
     outcomes = []
     for setup, doc in ((plain, document), (general, with_timeouts(document))):
         general_attempts.clear()

@@ -133,7 +133,6 @@ class WorkflowCoordinator:
         self.stored_documents: dict[str, Any] = {}
         self._triggers: dict[str, CALLBACK_TYPE] = {}
         self.issues = WorkflowIssues(hass, self.secrets.redact)
-        self._stopped = False
 
     @property
     def folder(self) -> Path:
@@ -158,10 +157,9 @@ class WorkflowCoordinator:
 
     async def async_stop(self) -> None:
         """Save every active run and stop their tasks; they continue after the restart."""
-        if self._stopped:
+        if self.mirror.stopped:
             return
-        self._stopped = True
-        self.mirror.stopped = True
+        self.mirror.stopped = True  # nothing more is mirrored, and this stops once
         self.live.stop()
         self.persistence.cancel_restore()
         for remove in self._triggers.values():

@@ -69,7 +69,7 @@ class RunMirror:
         """Call `listener(run, change)` on each change in `changes` (default: every change,
         `RunChange.ACTION_STARTED` included) of every run; return its remover.
 
-        The listener runs synchronously on the event loop, after this coordinator has
+        The listener runs synchronously on the event loop, after the mirror has
         projected the change onto the entity view (the write itself is coalesced to the
         end of the loop's turn; a finished run's view is written before the listener runs)
         and fired the bus event. It must be cheap and must not block: it runs on the hot

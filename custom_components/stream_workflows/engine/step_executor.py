@@ -1,6 +1,7 @@
-"""One step of a run: entering and leaving it, its action with retries, timeout and
-rehearsal overrides, a restored action that was in flight, its `if`, and how a failure is
-recorded. The drivers decide which step comes next; this runs the one they give it.
+"""One step of a run: entering and leaving it, a plain action in one frame, its `if`, and
+how a failure is recorded; any other action goes the general way (`attempts.py`: retries,
+timeout and rehearsal overrides, a restored action that was in flight). The drivers decide
+which step comes next; this runs the one they give it.
 """
 
 from __future__ import annotations
